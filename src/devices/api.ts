@@ -118,6 +118,23 @@ export interface DeviceHost {
   publishShadow?(region: number, offset: number, size: AccessSize, value: number): void;
   /** The backend object for this device (block image, byte stream, canvas, packet port). */
   backend?: unknown;
+  /** ISA DMA through the platform's 8237 controllers (floppy, sound). */
+  isaDma?: IsaDma;
+}
+
+/**
+ * ISA DMA as a device sees it: the device asserts DREQ on its channel and the 8237 moves bytes
+ * between the device and guest memory using the channel's programmed address, count and mode.
+ * Asynchronous because, when the device is isolated, the 8237 lives in the CPU worker.
+ */
+export interface IsaDma {
+  /**
+   * Move up to data.length bytes. toMemory = device→memory (an 8237 "write" transfer, e.g. a
+   * floppy read); otherwise memory→device fills `data`. Resolves to the bytes moved, fewer than
+   * requested when terminal count is reached or the channel is masked. `tc` tells whether
+   * terminal count was reached.
+   */
+  transfer(channel: number, data: Uint8Array, toMemory: boolean): Promise<{ moved: number; tc: boolean }>;
 }
 
 /** One contiguous register window of a device. */
@@ -184,8 +201,6 @@ export interface DeviceModel {
   pciConfigWrite?(offset: number, size: AccessSize, value: number): void;
   /** A BAR was (re)programmed or I/O / memory decoding toggled. */
   pciBarChanged?(bar: number, base: number, enabled: boolean): void;
-  /** The 8237 channel's DREQ/TC handshake for ISA DMA devices. */
-  dmaTransfer?(channel: number, data: Uint8Array, toMemory: boolean): number;
   reset?(): void;
   saveState?(): DeviceState;
   loadState?(state: DeviceState): void;
