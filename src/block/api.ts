@@ -11,7 +11,10 @@ export type BlockErrorCode =
   | 'io' // the backend failed (range request failed, file read error)
   | 'read-only' // a write to a read-only backend without an overlay
   | 'bad-image' // the image itself is unusable (truncated, size not a multiple of the sector)
-  | 'aborted';
+  | 'aborted'
+  | 'not-found' // the image does not exist (HTTP 404/410, missing file)
+  | 'network' // network failure or CORS refusal (fetch rejected)
+  | 'unsupported'; // the source cannot serve the image as needed (no range support, size unknown)
 
 export class BlockError extends Error {
   constructor(readonly code: BlockErrorCode, message: string) {

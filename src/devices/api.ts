@@ -116,6 +116,11 @@ export interface DeviceHost {
    * ioRead; only registers declared `shadow` in the resources may be published.
    */
   publishShadow?(region: number, offset: number, size: AccessSize, value: number): void;
+  /**
+   * The register's read now has a side effect (e.g. LSR with an error bit that a read
+   * clears): serve reads of it through the device again until the next publishShadow.
+   */
+  withdrawShadow?(region: number, offset: number): void;
   /** The backend object for this device (block image, byte stream, canvas, packet port). */
   backend?: unknown;
   /** ISA DMA through the platform's 8237 controllers (floppy, sound). */
@@ -145,11 +150,20 @@ export interface PortRange {
   length: number;
   /** Offsets whose reads have no side effects and may be served from the shadow page. */
   shadow?: number[];
+  /**
+   * Access widths the device implements for this range (default: all of 1, 2, 4). The bus
+   * splits wider accesses into narrower ones (little-endian, consecutive offsets) and serves
+   * narrower reads from an aligned wider read; narrower writes are dropped and reported as a
+   * guest error (see docs/machine.md, "Access sizes").
+   */
+  accessSizes?: AccessSize[];
 }
 export interface MmioRange {
   name: string;
   base: number;
   length: number;
+  /** Access widths the device implements (default: all); same rules as PortRange. */
+  accessSizes?: AccessSize[];
 }
 export interface PciBar {
   index: number;
