@@ -125,6 +125,24 @@ export interface DeviceHost {
   backend?: unknown;
   /** ISA DMA through the platform's 8237 controllers (floppy, sound). */
   isaDma?: IsaDma;
+  /** Video memory, granted to devices with the `framebuffer` capability (docs/display.md). */
+  framebuffer?: FramebufferAccess;
+}
+
+/**
+ * VRAM as a display device sees it: the [layout.vramOffset, +vramSize) part of the machine
+ * memory (shared with the CPU worker, so direct-mapped guest writes land here).
+ */
+export interface FramebufferAccess {
+  /** VRAM bytes (4-byte aligned, a multiple of 64 KiB). */
+  vram: Uint8Array;
+  /**
+   * True when the machine serves the device's legacy memory window in the CPU worker with the
+   * device's own window logic fed from the same port writes (VgaCpuSide,
+   * src/devices/display/cpu-side.ts): the device must then leave VRAM side effects of register
+   * writes (the VBE enable screen clear) to that twin, which runs in order with the CPU.
+   */
+  cpuSideWindow: boolean;
 }
 
 /**
@@ -169,6 +187,11 @@ export interface PciBar {
   index: number;
   kind: 'io' | 'mem32' | 'mem32-prefetch';
   size: number;
+  /**
+   * A memory BAR that shows the device's VRAM linearly (a framebuffer): the machine may map it
+   * as RAM pages onto layout.vramOffset instead of exiting to the device on every access.
+   */
+  vramBacked?: boolean;
 }
 export interface PciIdentity {
   vendorId: number;
