@@ -19,6 +19,8 @@ export interface CpuHost {
   mmioWrite(physAddr: number, size: AccessSize, value: number): void;
   /** INTA cycle: the PIC returns the vector of the highest-priority pending interrupt. */
   interruptAcknowledge(): number;
+  /** FERR# level from the x87 (CR0.NE=0 error reporting; a PC routes it to IRQ 13). Optional. */
+  ferr?(level: boolean): void;
 }
 
 /** Kinds of physical page the core's page map knows. */

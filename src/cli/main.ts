@@ -1,0 +1,257 @@
+/**
+ * `npx bulkhead`: runs a Bulkhead PC headless in Node. Console output (debugcon, traced
+ * ports, later serial) goes to stdout or files; `--until TEXT` ends the run successfully as soon
+ * as TEXT appears on any console; `--timeout S` ends it with an error. A guest that stops for
+ * good (HLT with interrupts disabled, triple fault) is reported in one line. docs/cli.md.
+ */
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { createMachine, type Machine } from '../machine/machine.js';
+import type { DeviceConfig, MachineConfig } from '../machine/config.js';
+import type { DeviceProps } from '../devices/api.js';
+import { deviceTypes, findDeviceType } from '../devices/registry.js';
+import { nodeWorkerLauncher } from '../node/worker-launcher.js';
+import { FileBlock } from '../node/file-block.js';
+import { OverlayBlock } from '../block/overlay.js';
+import type { BlockBackend } from '../block/api.js';
+import type { BootDevice } from '../machine/config.js';
+import { helpText, parseArgs, parseInteger, UsageError, type CliOptions, type DeviceOption } from './options.js';
+import { nodeMachineHost } from './node-host.js';
+
+function readImage(path: string, what: string): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(path));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const hint = path.startsWith('public/images/') ? ' (build the images with `npm run images`)' : '';
+    throw new UsageError(`cannot read ${what} '${path}': ${code ?? String(e)}${hint}`);
+  }
+}
+
+function hex(n: number, w: number): string {
+  return (n >>> 0).toString(16).padStart(w, '0');
+}
+
+/** One line describing where the CPU is. */
+export function describeRegisters(r: Record<string, number>): string {
+  const parts: string[] = [];
+  if (r.cs !== undefined && r.eip !== undefined) parts.push(`CS:EIP=${hex(r.cs, 4)}:${hex(r.eip, 8)}`);
+  for (const k of ['eax', 'ebx', 'ecx', 'edx', 'esp', 'eflags', 'cr0']) if (r[k] !== undefined) parts.push(`${k.toUpperCase()}=${hex(r[k], 8)}`);
+  return parts.join(' ');
+}
+
+/** Check a --device against the registry and type its property values. */
+export function resolveDevice(d: DeviceOption): DeviceConfig {
+  const type = findDeviceType(d.type);
+  const choices = deviceTypes.filter((t) => t.class !== 'chipset').map((t) => t.name).join(', ');
+  if (!type) throw new UsageError(`--device: unknown device type '${d.type}' (available: ${choices})`);
+  if (type.class === 'chipset') throw new UsageError(`--device: '${d.type}' is part of the chipset and always present`);
+  const props: DeviceProps = {};
+  for (const [k, v] of Object.entries(d.props)) {
+    const spec = type.properties[k];
+    const known = Object.keys(type.properties).join(', ') || 'none';
+    if (!spec) throw new UsageError(`--device ${d.type}: unknown property '${k}' (properties: ${known})`);
+    let value: number | string | boolean;
+    if (spec.type === 'number') value = parseInteger(v, `--device ${d.type},${k}`);
+    else if (spec.type === 'boolean') {
+      if (['on', 'true', 'yes', '1'].includes(v)) value = true;
+      else if (['off', 'false', 'no', '0'].includes(v)) value = false;
+      else throw new UsageError(`--device ${d.type},${k}: '${v}' is not on/off`);
+    } else value = v;
+    if (spec.choices && !spec.choices.includes(value as number | string)) {
+      throw new UsageError(`--device ${d.type},${k}: ${String(value)} is not one of ${spec.choices.join(', ')}`);
+    }
+    props[k] = value;
+  }
+  return { type: type.name, props };
+}
+
+function serialDevices(o: CliOptions): DeviceConfig[] {
+  if (!o.serial) return [];
+  if (o.placement !== 'monolithic') {
+    throw new UsageError('--serial needs --placement monolithic for now (device workers have no byte-stream backend adapter yet)');
+  }
+  return [{ type: 'isa-serial', props: { index: 0 }, console: 'serial0' }];
+}
+
+const BOOT_LETTERS: Record<string, BootDevice> = { a: 'floppy', c: 'disk', d: 'cdrom', n: 'network' };
+
+/** Open a disk image: read-only file, guest writes into an in-memory overlay (QEMU -snapshot). */
+async function openImage(path: string, what: string, kind: 'disk' | 'cdrom'): Promise<BlockBackend> {
+  let file: FileBlock;
+  try {
+    file = await FileBlock.open(path, { readOnly: true, kind });
+  } catch (e) {
+    throw new UsageError(`cannot open ${what} '${path}': ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return kind === 'cdrom' ? file : OverlayBlock.open(file);
+}
+
+/** Storage devices for --hda/--hdb/--cdrom/--fda (their backends are objects: monolithic only for now). */
+async function storageDevices(o: CliOptions): Promise<DeviceConfig[]> {
+  const out: DeviceConfig[] = [];
+  if (!o.hda && !o.hdb && !o.cdrom && !o.fda) return out;
+  if (o.placement !== 'monolithic') {
+    throw new UsageError('--hda/--hdb/--cdrom/--fda need --placement monolithic for now (device workers have no block backend adapter yet)');
+  }
+  if (o.hda || o.hdb || o.cdrom) {
+    const props: DeviceProps = {};
+    const backend: Record<string, BlockBackend> = {};
+    if (o.hda) { props.hda = 'ide-hd'; backend.hda = await openImage(o.hda, 'disk image', 'disk'); }
+    if (o.hdb) { props.hdb = 'ide-hd'; backend.hdb = await openImage(o.hdb, 'disk image', 'disk'); }
+    if (o.cdrom) { props.hdc = 'ide-cd'; backend.hdc = await openImage(o.cdrom, 'CD-ROM image', 'cdrom'); }
+    out.push({ type: 'piix3-ide', props, backend });
+  }
+  if (o.fda) out.push({ type: 'isa-fdc', props: { fda: 'auto' }, backend: { fda: await openImage(o.fda, 'floppy image', 'disk') } });
+  return out;
+}
+
+function buildConfig(o: CliOptions): MachineConfig {
+  const bios = readImage(o.bios, 'BIOS');
+  let vgaBios: Uint8Array | undefined;
+  const vgaExplicit = o.vgaBios !== 'public/images/vgabios-stdvga.bin';
+  try {
+    vgaBios = new Uint8Array(readFileSync(o.vgaBios));
+  } catch (e) {
+    if (vgaExplicit) throw new UsageError(`cannot read VGA BIOS '${o.vgaBios}': ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  return {
+    ramMiB: o.memMiB,
+    bios,
+    vgaBios,
+    tracePorts: o.tracePorts,
+    onTripleFault: 'stop',
+    devices: [...o.devices.map(resolveDevice), ...serialDevices(o)],
+    placement: o.placement,
+    bootOrder: o.boot ? [...o.boot].map((l) => BOOT_LETTERS[l]) : undefined,
+    onDeviceFailure: o.onDeviceFailure,
+    readDeadlineMs: o.readDeadlineMs,
+  };
+}
+
+/** Write bytes to stdout synchronously (so process exit never loses output). */
+function stdoutWrite(bytes: Uint8Array | string): void {
+  if (typeof bytes === 'string') writeSync(1, bytes);
+  else writeSync(1, bytes);
+}
+
+/** Run the CLI; resolves to the process exit status. */
+export async function main(argv: string[]): Promise<number> {
+  let o: CliOptions;
+  let config: MachineConfig;
+  try {
+    o = parseArgs(argv);
+    if (o.help) {
+      stdoutWrite(helpText() + '\n');
+      return 0;
+    }
+    config = buildConfig(o);
+    config.devices = [...(config.devices ?? []), ...(await storageDevices(o))];
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`bulkhead: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+
+  let debugconFd: number | undefined;
+  if (o.debugcon && o.debugcon !== 'stdout') {
+    try {
+      debugconFd = openSync(o.debugcon, 'w');
+    } catch (e) {
+      process.stderr.write(`bulkhead: cannot open debugcon file '${o.debugcon}': ${(e as NodeJS.ErrnoException).code}\n`);
+      return 2;
+    }
+  }
+
+  const host = nodeMachineHost({ launcher: o.placement === 'isolated' ? nodeWorkerLauncher() : undefined });
+  let machine: Machine;
+  try {
+    machine = await createMachine(config, host);
+  } catch (e) {
+    process.stderr.write(`bulkhead: cannot build the machine: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
+
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  let onSigint: (() => void) | undefined;
+  const finish = await new Promise<number>((resolve) => {
+    let done = false;
+    const end = (code: number, message?: string) => {
+      if (done) return;
+      done = true;
+      if (message) process.stderr.write(message + '\n');
+      resolve(code);
+    };
+    machine.events.on('console', ({ source, bytes }) => {
+      if (source === 'debugcon') {
+        if (o.debugcon === 'stdout') stdoutWrite(bytes);
+        else if (debugconFd !== undefined) writeSync(debugconFd, bytes);
+      } else if (source === 'serial0' && o.serial === 'stdout') {
+        stdoutWrite(bytes);
+      } else if (source.startsWith('port:')) {
+        if (o.traceHex) stdoutWrite([...bytes].map((b) => hex(b, 2)).join(' ') + '\n');
+        else stdoutWrite(bytes);
+      }
+    });
+    machine.events.on('stuck', ({ reason, registers }) => {
+      const what = reason === 'halted-forever' ? 'guest halted with interrupts disabled' : 'triple fault';
+      end(1, `bulkhead: ${what} at ${describeRegisters(registers)}`);
+    });
+    machine.events.on('state', ({ state }) => {
+      if (state === 'stopped') end(1, 'bulkhead: machine stopped');
+    });
+    machine.events.on('device', (e) => {
+      if (e.kind === 'device-failed') {
+        const msg = `bulkhead: device ${e.devices.join(', ')} failed (${e.cause}): ${e.detail}; response ${e.response}`;
+        if (e.response === 'stop') end(1, msg);
+        else process.stderr.write(msg + '\n');
+      }
+    });
+    if (o.until !== undefined) {
+      machine.waitForText(o.until).then(
+        (m) => end(0, o.verbose ? `bulkhead: found ${JSON.stringify(m.text)} on ${m.source} after ${((performance.now() - started) / 1000).toFixed(2)} s` : undefined),
+        () => {},
+      );
+    }
+    if (o.timeoutS !== undefined) {
+      timer = setTimeout(() => {
+        const post = machine.report().postCode;
+        const waiting = o.until !== undefined ? ` waiting for ${JSON.stringify(o.until)}` : '';
+        end(1, `bulkhead: timeout after ${o.timeoutS} s${waiting} (${machine.report().instructions} instructions${post !== undefined ? `, last POST code 0x${hex(post, 2)}` : ''})`);
+      }, o.timeoutS * 1000);
+    }
+    if (o.serial === 'stdout' && process.stdin.readable) {
+      if (process.stdin.isTTY) process.stdin.setRawMode(true);
+      process.stdin.on('data', (chunk: Buffer) => {
+        // Ctrl-A x quits, as in QEMU's -serial mon:stdio.
+        if (chunk.length === 2 && chunk[0] === 0x01 && chunk[1] === 0x78) end(0, 'bulkhead: quit');
+        else machine.sendConsole('serial0', new Uint8Array(chunk));
+      });
+    }
+    onSigint = () => end(130, 'bulkhead: interrupted');
+    process.once('SIGINT', onSigint);
+    machine.start();
+  });
+  if (timer) clearTimeout(timer);
+  if (o.serial === 'stdout') {
+    if (process.stdin.isTTY) process.stdin.setRawMode(false);
+    process.stdin.pause();
+  }
+  if (onSigint) process.off('SIGINT', onSigint);
+
+  const report = machine.report();
+  await machine.stop();
+  if (debugconFd !== undefined) closeSync(debugconFd);
+  if (o.verbose) {
+    process.stderr.write(`bulkhead: ${report.instructions} instructions, virtual time ${(report.virtualTimeNs / 1e9).toFixed(3)} s, host ${((performance.now() - started) / 1000).toFixed(2)} s\n`);
+    for (const d of report.devices) {
+      process.stderr.write(`  ${d.id.padEnd(24)} reads ${d.reads} writes ${d.writes} bulk ${d.bulkBytes} B guest errors ${d.guestErrors}\n`);
+    }
+    if (report.unhandledPorts.length) {
+      process.stderr.write(`  unclaimed ports: ${report.unhandledPorts.map((u) => `0x${hex(u.port, 4)} (r${u.reads}/w${u.writes})`).join(', ')}\n`);
+    }
+  }
+  return finish;
+}

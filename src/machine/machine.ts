@@ -1,0 +1,538 @@
+/**
+ * The Bulkhead PC: `createMachine(config, host)` builds an i440FX/PIIX3 machine (QEMU's `pc`
+ * machine type is the reference) from a typed MachineConfig and the host's services, and
+ * returns a Machine with start/pause/resume/reset/stop, typed events and test helpers.
+ *
+ * Build order: layout → router (the CpuHost) → memory and core (host.createCore) → memory map
+ * and BIOS → clock and TSC → chipset devices (always local) → other devices (through the
+ * placement seam) → bus tables → platform wiring (src/machine/platform.ts: PIC, PCI, PAM,
+ * CMOS, fw_cfg) → page map → CPU reset. Resets (port 0x92, PIIX3 0xCF9, the i8042 pulse,
+ * triple fault, user) all run the same sequence: every device's reset(), the core's reset(),
+ * the page map rebuilt, A20 on.
+ */
+import type { AccessSize, DeviceHost, DeviceModel, DeviceProps, DeviceType, GuestMemory, Resources } from '../devices/api.js';
+import { placeDevices, type PlacedDevices, type PlacementServices } from '../channel/placement.js';
+import type { PlacementEvent } from '../channel/protocol.js';
+import { deviceTypes, findDeviceType } from '../devices/registry.js';
+import { VirtualClock, TSC_HZ } from './clock.js';
+import type { MachineConfig, MachineHost, Placement } from './config.js';
+import type { CpuCoreApi } from './cpu-api.js';
+import { TypedEmitter } from './events.js';
+import { RamGuestMemory } from './guest-memory.js';
+import { IoRouter, type BusDevice, type UnhandledAccess } from './io-router.js';
+import { IrqWiring } from './irq-wiring.js';
+import { computeLayout, type MemoryLayout } from './layout.js';
+import { MemoryMap } from './memory-map.js';
+import { Platform } from './platform.js';
+import { RunLoop, sleepWaiter, type Waiter } from './run-loop.js';
+import { ConsoleWatch, type ConsoleMatch } from './console-watch.js';
+import { ConsoleStream } from './console-stream.js';
+
+export type MachineState = 'created' | 'running' | 'paused' | 'halted' | 'stopped';
+
+export interface MachineEvents {
+  state: { state: MachineState };
+  /** Bytes on a console: 'debugcon', 'port:0x3f8', 'serial0', ... */
+  console: { source: string; bytes: Uint8Array };
+  reset: { reason: string };
+  /**
+   * The guest stopped for good: HLT with interrupts off, a triple fault (reset by default, or
+   * the machine halts with onTripleFault 'stop'). A device failure with response 'stop' halts
+   * the machine too (see the 'device' event).
+   */
+  stuck: { reason: 'halted-forever' | 'triple-fault'; registers: Record<string, number> };
+  'guest-error': { device: string; message: string };
+  /** First unclaimed access per port/page and kind (counts continue in the router). */
+  unhandled: UnhandledAccess;
+  taint: { device: string; reason: string };
+  /** A placed device failed / restarted / was detached (src/channel/protocol.ts). */
+  device: PlacementEvent;
+  log: { level: 'debug' | 'info' | 'warn' | 'error'; source: string; message: string };
+}
+
+/** One instantiated device. */
+export interface MachineDevice {
+  id: string;
+  type: DeviceType;
+  model: DeviceModel;
+  bus: BusDevice;
+  local: boolean;
+  guestErrors: number;
+}
+
+export interface MachineReport {
+  state: MachineState;
+  virtualTimeNs: number;
+  instructions: number;
+  postCode: number | undefined;
+  devices: { id: string; type: string; reads: number; writes: number; bulkBytes: number; guestErrors: number }[];
+  unhandledPorts: { port: number; reads: number; writes: number }[];
+  taints: { device: string; reason: string }[];
+}
+
+const MAX_EVENTS_PER_DEVICE = 50;
+
+export class Machine {
+  readonly events = new TypedEmitter<MachineEvents>();
+  readonly devices: MachineDevice[] = [];
+  readonly taints: { device: string; reason: string }[] = [];
+  private stateValue: MachineState = 'created';
+  private readonly loop: RunLoop;
+  private readonly watch = new ConsoleWatch();
+  private readonly unhandledSeen = new Set<string>();
+  private lastPostCode: number | undefined;
+  /** Set by the builder: the chipset wiring (PAM re-apply after reset, IRQ lines). */
+  platform!: Platform;
+  private placedDevices: PlacedDevices | undefined;
+  private waiterCache: Waiter | undefined;
+  /** @internal Consoles backed by device byte streams (DeviceConfig.console). */
+  readonly consoleStreams = new Map<string, ConsoleStream>();
+  /** Failures of placed devices, as reported by the placement. */
+  readonly deviceEvents: PlacementEvent[] = [];
+
+  constructor(
+    readonly config: MachineConfig,
+    readonly host: MachineHost,
+    readonly layout: MemoryLayout,
+    readonly core: CpuCoreApi,
+    readonly router: IoRouter,
+    readonly memoryMap: MemoryMap,
+    readonly clock: VirtualClock,
+    readonly irqs: IrqWiring,
+    private readonly makeWaiter: () => Waiter,
+  ) {
+    // The waiter depends on the placement, which exists only after the devices are placed.
+    const waiter: Waiter = { wait: (ms) => this.waiter.wait(ms), wake: () => this.waiter.wake() };
+    clock.onEarlierDeadline = () => waiter.wake();
+    this.loop = new RunLoop({
+      core,
+      clock,
+      waiter,
+      hostNowMs: () => host.nowNs() / 1e6,
+      yieldToHost: host.yieldToHost ? () => host.yieldToHost!() : () => host.sleep(0),
+      beforeSlice: () => this.placedDevices?.poll(),
+      onTripleFault: (registers) => {
+        this.events.emit('stuck', { reason: 'triple-fault', registers });
+        if ((config.onTripleFault ?? 'reset') === 'reset') this.performReset('triple fault');
+        else this.halt('triple fault');
+      },
+      onHaltedForever: (registers) => {
+        this.events.emit('stuck', { reason: 'halted-forever', registers });
+        this.halt('HLT with interrupts disabled');
+      },
+    });
+    this.events.on('console', ({ source, bytes }) => this.watch.feed(source, bytes, host.nowNs() / 1e6));
+  }
+
+  get state(): MachineState {
+    return this.stateValue;
+  }
+
+  /** The placed non-chipset devices (channel placement), if any. */
+  get placed(): PlacedDevices | undefined {
+    return this.placedDevices;
+  }
+
+  set placed(p: PlacedDevices | undefined) {
+    this.placedDevices = p;
+    this.waiterCache = undefined;
+  }
+
+  private get waiter(): Waiter {
+    return (this.waiterCache ??= this.makeWaiter());
+  }
+
+  private setState(s: MachineState): void {
+    if (this.stateValue === s) return;
+    this.stateValue = s;
+    this.events.emit('state', { state: s });
+  }
+
+  /** Run the guest (from 'created' or 'paused'). */
+  start(): void {
+    if (this.stateValue === 'running') return;
+    if (this.stateValue === 'stopped' || this.stateValue === 'halted') throw new Error(`machine is ${this.stateValue}`);
+    this.clock.start();
+    this.placedDevices?.setRunning(true);
+    this.setState('running');
+    this.loop.start().catch((e: unknown) => {
+      this.log('error', 'machine', `run loop failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+      this.clock.freeze();
+      this.setState('stopped');
+      this.watch.failAll(`machine stopped: ${e instanceof Error ? e.message : String(e)}`);
+    });
+  }
+
+  /** Pause: the CPU stops at the end of its slice and virtual time freezes. */
+  async pause(): Promise<void> {
+    if (this.stateValue !== 'running') return;
+    await this.loop.stop();
+    this.clock.freeze();
+    this.placedDevices?.setRunning(false);
+    this.setState('paused');
+  }
+
+  resume(): void {
+    if (this.stateValue === 'paused') this.start();
+  }
+
+  /** Reset the whole machine (CPU and devices), as the reset button does. */
+  reset(reason = 'user'): void {
+    if (this.loop.isRunning) this.loop.defer(() => this.performReset(reason));
+    else this.performReset(reason);
+  }
+
+  /** Stop for good: end the loop, cancel timers, release devices and workers. */
+  async stop(reason = 'stopped'): Promise<void> {
+    if (this.stateValue === 'stopped') return;
+    await this.loop.stop();
+    this.clock.freeze();
+    this.clock.cancelAll();
+    for (const d of this.devices) {
+      try {
+        d.model.destroy?.();
+      } catch (e) {
+        this.log('warn', d.id, `destroy failed: ${String(e)}`);
+      }
+    }
+    await this.placedDevices?.shutdown();
+    this.setState('stopped');
+    this.watch.failAll(`machine ${reason}`);
+  }
+
+  /**
+   * Resolve when `text` appears on a console (any by default); reject after `timeoutMs` of host
+   * time (running or not) or when the machine stops. Text that already appeared counts.
+   */
+  waitForText(text: string, opts: { timeoutMs?: number; sources?: string[] } = {}): Promise<ConsoleMatch> {
+    if (this.stateValue === 'halted' || this.stateValue === 'stopped') {
+      const all = opts.sources ?? this.watch.sources();
+      const source = all.find((s) => this.watch.text(s).includes(text));
+      if (source !== undefined) return Promise.resolve({ source, text });
+      return Promise.reject(new Error(`machine is ${this.stateValue} (while waiting for ${JSON.stringify(text)})`));
+    }
+    const w = this.watch.watch(text, opts.sources);
+    if (opts.timeoutMs !== undefined) {
+      const ms = opts.timeoutMs;
+      void this.host.sleep(ms).then(() => w.expire(`timed out after ${ms} ms waiting for ${JSON.stringify(text)}`));
+    }
+    return w.promise;
+  }
+
+  /** Start (if needed) and wait for `text` on a console: the machine tests' helper. */
+  runUntilText(text: string, timeoutMs: number, sources?: string[]): Promise<ConsoleMatch> {
+    const p = this.waitForText(text, { timeoutMs, sources });
+    if (this.stateValue === 'created' || this.stateValue === 'paused') this.start();
+    return p;
+  }
+
+  /** Send bytes to the guest on a console made with DeviceConfig.console (a serial port). */
+  sendConsole(name: string, data: Uint8Array | string): void {
+    const stream = this.consoleStreams.get(name);
+    if (!stream) throw new Error(`no console '${name}'`);
+    const bytes = typeof data === 'string' ? Uint8Array.from(data, (c) => c.charCodeAt(0) & 0xff) : data;
+    stream.input(bytes);
+  }
+
+  /** Everything a console has shown (the last 1 MiB). */
+  consoleText(source: string): string {
+    return this.watch.text(source);
+  }
+
+  report(): MachineReport {
+    const unhandledPorts: MachineReport['unhandledPorts'] = [];
+    for (let p = 0; p < 65536; p++) {
+      const r = this.router.unhandledPortReads[p];
+      const w = this.router.unhandledPortWrites[p];
+      if (r || w) unhandledPorts.push({ port: p, reads: r, writes: w });
+    }
+    return {
+      state: this.stateValue,
+      virtualTimeNs: this.clock.now(),
+      instructions: this.loop.stats.instructions,
+      postCode: this.lastPostCode,
+      devices: this.devices.map((d) => ({ id: d.id, type: d.type.name, ...d.bus.stats, guestErrors: d.guestErrors })),
+      unhandledPorts,
+      taints: [...this.taints],
+    };
+  }
+
+  /** The device with instance id `id`. */
+  device(id: string): MachineDevice | undefined {
+    return this.devices.find((d) => d.id === id);
+  }
+
+  /** Run-loop statistics (slices, waits). */
+  get loopStats(): RunLoop['stats'] {
+    return this.loop.stats;
+  }
+
+  // ---- internals used by the builder and the platform --------------------------------------
+
+  /** @internal A console produced bytes. */
+  consoleOutput(source: string, bytes: Uint8Array): void {
+    this.events.emit('console', { source, bytes });
+  }
+
+  /** @internal */
+  setPostCode(code: number): void {
+    this.lastPostCode = code;
+  }
+
+  /** @internal A device (or the platform) asks for a reset: run it outside the core's run(). */
+  requestReset(reason: string): void {
+    this.reset(reason);
+  }
+
+  /** @internal Wake the loop from a halt (an interrupt was raised). */
+  wake(): void {
+    this.loop.wake();
+  }
+
+  /** @internal */
+  log(level: MachineEvents['log']['level'], source: string, message: string): void {
+    this.host.logger?.log(level, source, message);
+    this.events.emit('log', { level, source, message });
+  }
+
+  /** @internal A runtime taint hint from a device: sticky, listed with its reason. */
+  addTaint(device: string, reason: string): void {
+    this.taints.push({ device, reason });
+    this.events.emit('taint', { device, reason });
+  }
+
+  /** @internal A placed device failed, restarted or was detached. */
+  placementEvent(e: PlacementEvent): void {
+    this.deviceEvents.push(e);
+    this.events.emit('device', e);
+    if (e.kind !== 'device-failed') {
+      this.log('info', e.devices.join(','), e.kind);
+      return;
+    }
+    this.log('error', e.devices.join(','), `device failed (${e.cause}): ${e.detail}; response: ${e.response}`);
+    if (e.response === 'stop') this.halt(`device ${e.devices.join(', ')} failed (${e.cause}): ${e.detail}`);
+    else if (e.response === 'pause') void this.pause();
+  }
+
+  /** @internal */
+  guestError(dev: MachineDevice | undefined, id: string, message: string): void {
+    if (dev) dev.guestErrors++;
+    if (!dev || dev.guestErrors <= MAX_EVENTS_PER_DEVICE) this.events.emit('guest-error', { device: id, message });
+  }
+
+  /** @internal */
+  unhandled(a: UnhandledAccess): void {
+    const key = `${a.kind}:${a.kind.startsWith('port') ? a.addr : Math.floor(a.addr / 4096)}`;
+    if (this.unhandledSeen.has(key)) return;
+    this.unhandledSeen.add(key);
+    this.events.emit('unhandled', a);
+  }
+
+  private performReset(reason: string): void {
+    for (const d of this.devices) {
+      try {
+        d.model.reset?.();
+      } catch (e) {
+        this.log('error', d.id, `reset failed: ${String(e)}`);
+      }
+    }
+    this.core.reset();
+    this.memoryMap.mapAll();
+    this.memoryMap.setA20(true);
+    this.platform.afterReset();
+    this.events.emit('reset', { reason });
+    // A machine that had stopped for good can run again after a reset (start() or resume()).
+    if (this.stateValue === 'halted') this.setState('paused');
+  }
+
+  private halt(reason: string): void {
+    this.loop.halt();
+    this.clock.freeze();
+    this.setState('halted');
+    this.watch.failAll(`guest stopped: ${reason}`);
+  }
+}
+
+/** xorshift32 source for a device's host.random(). */
+function randomSource(seed: number): () => number {
+  let s = seed >>> 0 || 0x9e3779b9;
+  return () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s / 4294967296;
+  };
+}
+
+/** A type's property defaults overlaid with the given props (what resources() should see). */
+function withDefaults(type: DeviceType, props: DeviceProps | undefined): DeviceProps {
+  const out: DeviceProps = {};
+  for (const [k, spec] of Object.entries(type.properties)) out[k] = spec.default;
+  return { ...out, ...(props ?? {}) };
+}
+
+/**
+ * Devices whose port accesses observe virtual time: an access ends the CPU slice so that the
+ * core's TSC (refreshed from the clock at each slice start) is fresh when the guest starts a PIT
+ * count and moves with time while it polls one.
+ */
+const TIME_SOURCES = new Set(['isa-pit', 'mc146818rtc']);
+
+/** Longest a halted CPU blocks in the channel's Atomics wait before yielding to the host (ms). */
+const MAX_BLOCKING_WAIT_MS = 20;
+
+/** Build a machine. Nothing runs until start(). */
+export async function createMachine(config: MachineConfig, host: MachineHost): Promise<Machine> {
+  const layout = computeLayout(config.ramMiB);
+  let machine: Machine | undefined;
+  let memoryMap: MemoryMap | undefined;
+  const router = new IoRouter({
+    ram: new Uint8Array(0),
+    onUnhandled: (a) => machine?.unhandled(a),
+    onConflict: (m) => machine?.log('warn', 'bus', m),
+    onMmioLayoutChanged: () => memoryMap?.setMmioRanges(router.mmioRanges()),
+    onTimeAccess: () => machine?.core.requestExit(),
+    mmioFallbackRead: (a, s: AccessSize) => memoryMap?.fallbackRead(a, s),
+    mmioFallbackWrite: (a, s: AccessSize, v) => memoryMap?.fallbackWrite(a, s, v) ?? false,
+  });
+  const { core, buffer } = await host.createCore(layout, router);
+  const memory = new Uint8Array(buffer, 0, layout.totalBytes);
+  memoryMap = new MemoryMap(core, layout, memory);
+  router.setRam(memoryMap.ramView());
+  memoryMap.loadBios(config.bios);
+  const clock = new VirtualClock(() => host.nowNs());
+  core.setTscSource(() => clock.now(), TSC_HZ);
+  const irqs = new IrqWiring();
+  const hostNowMs = host.hostNowMs ? () => host.hostNowMs!() : () => host.nowNs() / 1e6;
+
+  // Device instances: every chipset type once (always local), then the configured devices.
+  interface Instance { type: DeviceType; id: string; props: DeviceProps; backend: unknown; resources: Resources; console?: string }
+  const counts = new Map<string, number>();
+  const nextId = (name: string) => {
+    const n = counts.get(name) ?? 0;
+    counts.set(name, n + 1);
+    return `${name}.${n}`;
+  };
+  const chipset: Instance[] = [];
+  const others: Instance[] = [];
+  const ids = new Set<string>();
+  for (const t of deviceTypes) {
+    if (t.class !== 'chipset') continue;
+    const props = withDefaults(t, undefined);
+    chipset.push({ type: t, id: nextId(t.name), props, backend: undefined, resources: t.resources(props) });
+  }
+  for (const cfg of config.devices ?? []) {
+    const t = findDeviceType(cfg.type);
+    if (!t) throw new Error(`unknown device type '${cfg.type}'`);
+    if (t.class === 'chipset') throw new Error(`'${cfg.type}' is part of the chipset and always present`);
+    const props = withDefaults(t, cfg.props);
+    others.push({ type: t, id: cfg.id ?? nextId(t.name), props, backend: cfg.backend, resources: t.resources(props), console: cfg.console });
+  }
+  for (const inst of [...chipset, ...others]) {
+    if (ids.has(inst.id)) throw new Error(`duplicate device id '${inst.id}'`);
+    ids.add(inst.id);
+  }
+  const byId = new Map([...chipset, ...others].map((i) => [i.id, i]));
+
+  // Placement of the non-chipset devices (src/channel/placement.ts).
+  let placement: Placement = config.placement ?? 'isolated';
+  const fallback = placement === 'isolated' && !host.launcher;
+  if (fallback) placement = 'monolithic';
+  let placed: PlacedDevices | undefined;
+  let onPlacementEvent: (e: PlacementEvent) => void = () => {};
+  const waiterFor = (p: PlacedDevices | undefined): Waiter => {
+    if (!p || placement === 'monolithic') return host.waiter ?? sleepWaiter((ms) => host.sleep(ms));
+    return {
+      wait: async (ms) => {
+        p.waitForEvent(clock.now() + Math.min(ms, MAX_BLOCKING_WAIT_MS) * 1e6);
+      },
+      wake: () => p.wake(),
+    };
+  };
+
+  // The machine object first (device hosts and the placement call back into it).
+  let platformRef: Platform | undefined;
+  const services: PlacementServices = {
+    clock,
+    hostNowMs,
+    irq: (id, n) => platformRef!.irqLine(id, byId.get(id)!.type, byId.get(id)!.resources, n),
+    memory: buffer instanceof SharedArrayBuffer ? { buffer, layout } : undefined,
+    signals: { setA20: (e) => machine!.memoryMap.setA20(e), requestReset: (r) => machine!.requestReset(r) },
+    isaDma: undefined,
+    taint: (id, reason) => machine!.addTaint(id, reason),
+    guestError: (id, message) => machine!.guestError(machine!.device(id), id, message),
+    log: (id, level, message) => machine!.log(level, id, message),
+    launcher: host.launcher,
+    failureResponse: config.onDeviceFailure ?? 'stop',
+    deadlineMs: config.readDeadlineMs,
+    onEvent: (e) => onPlacementEvent(e),
+  };
+  machine = new Machine(config, host, layout, core, router, memoryMap, clock, irqs, () => waiterFor(placed));
+  const m = machine;
+  const platform = new Platform(m);
+  platformRef = platform;
+  m.platform = platform;
+  services.isaDma = platform.isaDma;
+  onPlacementEvent = (e) => m.placementEvent(e);
+  if (fallback) m.log('warn', 'machine', 'no device worker launcher: devices run monolithic (in the CPU thread)');
+
+  // Chipset devices: created here, in the CPU thread, with hosts wired to the platform.
+  const guestMemory: GuestMemory = new RamGuestMemory(memoryMap.ramView());
+  let seed = config.randomSeed ?? 0x1234567;
+  const models = new Map<string, DeviceModel>();
+  for (const inst of chipset) {
+    let dev: MachineDevice | undefined; // looked up once the device is registered
+    const deviceHost: DeviceHost = {
+      irq: (n = 0) => platform.irqLine(inst.id, inst.type, inst.resources, n),
+      clock,
+      log: { log: (level, message) => m.log(level, inst.id, message) },
+      taint: (reason) => m.addTaint(inst.id, reason),
+      guestError: (message) => m.guestError((dev ??= m.devices.find((d) => d.id === inst.id)), inst.id, message),
+      random: randomSource((seed = (seed * 1103515245 + 12345) >>> 0)),
+      memory: guestMemory,
+      signals: platform.signals(inst.id),
+      backend: platform.defaultBackend(inst.id, inst.type),
+      isaDma: inst.resources.dmaChannels?.length ? platform.isaDma : undefined,
+    };
+    models.set(inst.id, inst.type.create(deviceHost, inst.props));
+  }
+  // Consoles on device byte streams.
+  for (const i of others) {
+    if (i.console === undefined) continue;
+    if (placement !== 'monolithic') {
+      throw new Error(`device '${i.id}': a console needs the monolithic placement (device workers have no byte-stream backend adapter yet)`);
+    }
+    if (m.consoleStreams.has(i.console)) throw new Error(`console '${i.console}' is used twice`);
+    const name = i.console;
+    const stream = new ConsoleStream((bytes) => m.consoleOutput(name, bytes));
+    m.consoleStreams.set(name, stream);
+    i.backend = stream;
+  }
+  // Everything else: through the placement (workers, or guarded in this thread).
+  if (others.length > 0) {
+    placed = await placeDevices(
+      others.map((i) => ({ id: i.id, type: i.type.name, props: i.props, backend: i.backend })),
+      placement,
+      services,
+    );
+    for (const i of others) models.set(i.id, placed.models.get(i.id)!);
+  }
+  m.placed = placed;
+  for (const inst of [...chipset, ...others]) {
+    const model = models.get(inst.id)!;
+    const bus = router.addDevice(inst.id, model, inst.resources);
+    bus.timeSource = TIME_SOURCES.has(inst.type.name);
+    m.devices.push({ id: inst.id, type: inst.type, model, bus, local: inst.type.class === 'chipset' || placement === 'monolithic', guestErrors: 0 });
+  }
+  platform.addInternalDevices(router);
+  router.build();
+  platform.wire();
+  memoryMap.mapAll();
+  platform.afterReset();
+  core.reset();
+  return m;
+}
+
+export type { ConsoleMatch };

@@ -1,0 +1,279 @@
+// The machine with the real chipset models and a scripted stand-in for the CPU core: debugcon
+// output reaches console watchers, PAM writes through PCI configuration space reach the page
+// map, 0xCF9 and port 0x92 reset the machine, PIT interrupts reach the CPU through the PIC,
+// the PIT and the TSC read one clock, pause freezes virtual time, unclaimed ports are reported
+// once and counted, serial ports become consoles, CMOS gets the IDE geometry.
+import { afterEach, describe, expect, it } from 'vitest';
+import { createMachine, type Machine } from '../../src/machine/machine.js';
+import { PhysKind, RunExit } from '../../src/machine/cpu-api.js';
+import { nodeMachineHost } from '../../src/cli/node-host.js';
+import { MemoryBlock } from '../../src/block/memory.js';
+import { ScriptedCore, scriptedCoreFactory, pciWrite, pciRead, type Step } from './scripted-core.js';
+
+const BIOS = (() => {
+  const b = new Uint8Array(0x40000);
+  b.fill(0x90);
+  b[0x3fff0] = 0xea;
+  return b;
+})();
+
+const machines: Machine[] = [];
+afterEach(async () => {
+  for (const m of machines.splice(0)) await m.stop();
+});
+
+async function build(script: Step[], extra: Partial<Parameters<typeof createMachine>[0]> = {}) {
+  let core!: ScriptedCore;
+  const host = nodeMachineHost({ createCore: scriptedCoreFactory((c) => { core = c; c.script = script; }) });
+  const m = await createMachine({ ramMiB: 32, bios: BIOS, ...extra }, host);
+  machines.push(m);
+  return { m, core };
+}
+
+const text = (s: string): Step[] => [...s].map((ch) => (h) => h.portWrite(0x402, 1, ch.charCodeAt(0)));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function until(cond: () => boolean, ms = 3000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not reached');
+    await sleep(2);
+  }
+}
+
+describe('Machine (scripted core, real chipset)', () => {
+  it('builds the chipset from the registry and maps the BIOS', async () => {
+    const { m, core } = await build([]);
+    const names = m.devices.map((d) => d.type.name);
+    for (const n of ['isa-i8259', 'isa-pit', 'mc146818rtc', 'i440FX-pcihost', 'PIIX3', 'isa-debugcon']) expect(names).toContain(n);
+    expect(core.resets).toBe(1);
+    expect(core.read8(0xffff0)).toBe(0xea);
+    expect(core.read8(0xfffffff0)).toBe(0xea);
+    expect(core.kind(0x100000)).toBe(PhysKind.Ram);
+    // CMOS was filled as QEMU does: 32 MiB → 16 MiB above 16 MiB = 256 × 64 KiB.
+    const cmos = (i: number) => { core.host.portWrite(0x70, 1, i); return core.host.portRead(0x71, 1); };
+    expect(cmos(0x34) | (cmos(0x35) << 8)).toBe(256);
+    expect(cmos(0x15) | (cmos(0x16) << 8)).toBe(640);
+  });
+
+  it('fills the CMOS hard-disk entries from the IDE drives (as QEMU pc_cmos_init_late)', async () => {
+    const disk = MemoryBlock.blank(16 * 63 * 512 * 40); // 40 cylinders of 16 heads × 63 sectors
+    const { core } = await build([], { devices: [{ type: 'piix3-ide', props: { hda: 'ide-hd' }, backend: { hda: disk } }], placement: 'monolithic' });
+    const cmos = (i: number) => { core.host.portWrite(0x70, 1, i); return core.host.portRead(0x71, 1); };
+    expect(cmos(0x12)).toBe(0xf0); // drive 0 present, type 15 → extended type at 0x19
+    expect(cmos(0x19)).toBe(47);
+    expect(cmos(0x1b) | (cmos(0x1c) << 8)).toBe(40);
+    expect(cmos(0x1d)).toBe(16);
+    expect(cmos(0x23)).toBe(63);
+  });
+
+  it('delivers debugcon output to console watchers and reports a guest that halts for good', async () => {
+    const { m } = await build(text('SeaBIOS (fake)\nNo bootable device.\n'));
+    const stuck: string[] = [];
+    m.events.on('stuck', (e) => stuck.push(e.reason));
+    const match = await m.runUntilText('No bootable device.', 5000);
+    expect(match.source).toBe('debugcon');
+    await until(() => m.state === 'halted');
+    expect(stuck).toEqual(['halted-forever']);
+    expect(m.consoleText('debugcon')).toBe('SeaBIOS (fake)\nNo bootable device.\n');
+    await expect(m.waitForText('never printed', { timeoutMs: 10 })).rejects.toThrow(/machine is halted/);
+  });
+
+  it('runs again after a reset of a machine that had stopped for good', async () => {
+    const { m, core } = await build(text('a'));
+    const stuck: string[] = [];
+    m.events.on('stuck', (e) => stuck.push(e.reason));
+    m.start();
+    await until(() => m.state === 'halted');
+    m.reset('user');
+    expect(m.state).toBe('paused');
+    expect(core.resets).toBe(2);
+    core.script.push(...text('b'));
+    await m.runUntilText('ab', 5000);
+    await until(() => m.state === 'halted');
+    expect(stuck).toEqual(['halted-forever', 'halted-forever']);
+  });
+
+  it('rejects a watcher after its timeout while the guest idles', async () => {
+    const { m, core } = await build([(_h, c) => { c.interruptsEnabled = true; }]);
+    void core;
+    await expect(m.runUntilText('nothing', 50)).rejects.toThrow(/timed out/);
+  });
+
+  it('routes PAM writes through PCI configuration space to the page map, and resets through 0xCF9', async () => {
+    const seen: PhysKind[] = [];
+    const resets: string[] = [];
+    const script: Step[] = [
+      (h) => { expect(pciRead(h, 0, 0, 4)).toBe(0x12378086); },
+      (h) => { expect(pciRead(h, 0x08, 0, 4)).toBe(0x70008086); },
+      (_h, c) => { seen.push(c.kind(0xf0000)); },
+      (h) => pciWrite(h, 0, 0x59, 1, 0x30),
+      (_h, c) => { seen.push(c.kind(0xf0000)); },
+      (h) => pciWrite(h, 0, 0x5a, 1, 0x11),
+      (_h, c) => { seen.push(c.kind(0xc0000), c.kind(0xc4000)); },
+      (h) => h.portWrite(0xcf9, 1, 0x06),
+      (_h, c) => { seen.push(c.kind(0xf0000), c.kind(0xc0000)); },
+      (h) => { expect(pciRead(h, 0, 0x59, 1)).toBe(0); },
+      ...text('done'),
+    ];
+    const { m, core } = await build(script);
+    m.events.on('reset', (e) => resets.push(e.reason));
+    await m.runUntilText('done', 5000);
+    expect(seen).toEqual([PhysKind.Rom, PhysKind.Ram, PhysKind.Rom, PhysKind.Rom, PhysKind.Rom, PhysKind.Rom]);
+    expect(resets.length).toBe(1);
+    expect(resets[0]).toMatch(/0xCF9/);
+    expect(core.resets).toBe(2);
+  });
+
+  it('toggles A20 and resets through port 0x92', async () => {
+    const a20: boolean[] = [];
+    const script: Step[] = [
+      (h) => h.portWrite(0x92, 1, 0x02),
+      (_h, c) => { a20.push(c.a20); },
+      (h) => h.portWrite(0x92, 1, 0x00),
+      (_h, c) => { a20.push(c.a20); },
+      (h) => h.portWrite(0x92, 1, 0x01),
+      ...text('after'),
+    ];
+    const { m, core } = await build(script);
+    const resets: string[] = [];
+    m.events.on('reset', (e) => resets.push(e.reason));
+    await m.runUntilText('after', 5000);
+    expect(a20).toEqual([true, false]);
+    expect(resets.length).toBe(1);
+    expect(core.a20).toBe(true); // reset turns A20 back on
+  });
+
+  it('resets through the i8042 output-port pulse (command 0xFE) and gates A20 through it (0xD1)', async () => {
+    const a20: boolean[] = [];
+    const script: Step[] = [
+      (h) => h.portWrite(0x64, 1, 0xd1), (h) => h.portWrite(0x60, 1, 0xdd), // write output port: A20 off
+      (_h, c) => { a20.push(c.a20); },
+      (h) => h.portWrite(0x64, 1, 0xd1), (h) => h.portWrite(0x60, 1, 0xdf), // A20 on
+      (_h, c) => { a20.push(c.a20); },
+      (h) => h.portWrite(0x64, 1, 0xfe), // pulse reset line
+      ...text('back'),
+    ];
+    const { m, core } = await build(script, { devices: [{ type: 'i8042' }], placement: 'monolithic' });
+    const resets: string[] = [];
+    m.events.on('reset', (e) => resets.push(e.reason));
+    await m.runUntilText('back', 5000);
+    expect(a20).toEqual([false, true]);
+    expect(resets.length).toBe(1);
+    expect(core.resets).toBe(2);
+  });
+
+  it('delivers PIT interrupts through the PIC to the CPU in virtual time', async () => {
+    const script: Step[] = [
+      // PIC: ICW1 edge/cascade/ICW4, ICW2 base 0x08, ICW3 slave on IR2, ICW4 8086; unmask IRQ0.
+      (h) => h.portWrite(0x20, 1, 0x11), (h) => h.portWrite(0x21, 1, 0x08),
+      (h) => h.portWrite(0x21, 1, 0x04), (h) => h.portWrite(0x21, 1, 0x01),
+      (h) => h.portWrite(0x21, 1, 0xfe),
+      // PIT channel 0, mode 2, divisor 1193 (1 ms).
+      (h) => h.portWrite(0x43, 1, 0x34), (h) => h.portWrite(0x40, 1, 1193 & 0xff), (h) => h.portWrite(0x40, 1, 1193 >> 8),
+      (_h, c) => { c.interruptsEnabled = true; return RunExit.Halted; },
+    ];
+    const { m, core } = await build(script);
+    m.start();
+    await until(() => core.vectors.length >= 1);
+    expect(core.vectors[0]).toBe(0x08);
+    expect(m.clock.now()).toBeGreaterThanOrEqual(1e6 * 0.99);
+    // Without an EOI no further IRQ0 is delivered; after EOI the next tick arrives.
+    await sleep(10);
+    expect(core.vectors.length).toBe(1);
+    core.host.portWrite(0x20, 1, 0x20);
+    await until(() => core.vectors.length >= 2);
+    expect(core.vectors[1]).toBe(0x08);
+    expect(m.loopStats.waits).toBeGreaterThan(0);
+  });
+
+  it('drives the PIT and the TSC from the one virtual clock', async () => {
+    let loadStart = 0;
+    let loadEnd = 0;
+    let machine: Machine | undefined;
+    const script: Step[] = [
+      (h) => h.portWrite(0x43, 1, 0x34), (h) => h.portWrite(0x40, 1, 0),
+      (h) => { loadStart = machine!.clock.now(); h.portWrite(0x40, 1, 0); loadEnd = machine!.clock.now(); }, // ch0 mode 2, count 65536
+      (_h, c) => { c.interruptsEnabled = true; return RunExit.Halted; },
+    ];
+    const { m, core } = await build(script);
+    machine = m;
+    m.start();
+    await sleep(40);
+    await m.pause();
+    const now = m.clock.now();
+    expect(core.tsc!()).toBe(now); // the core's TSC source is the machine clock (TSC_HZ ticks per second)
+    core.host.portWrite(0x43, 1, 0x00); // latch channel 0
+    const count = core.host.portRead(0x40, 1) | (core.host.portRead(0x40, 1) << 8);
+    const elapsedTicks = (65536 - count) % 65536;
+    // The count was loaded somewhere in [loadStart, loadEnd] of virtual time (the clock runs meanwhile).
+    const ticks = (t: number) => ((now - t) * 1193182) / 1e9;
+    expect(elapsedTicks).toBeGreaterThanOrEqual(Math.floor(ticks(loadEnd)) - 1);
+    expect(elapsedTicks).toBeLessThanOrEqual(Math.ceil(ticks(loadStart)) + 1);
+    // Frozen: the PIT does not move while paused.
+    await sleep(20);
+    core.host.portWrite(0x43, 1, 0x00);
+    expect(core.host.portRead(0x40, 1) | (core.host.portRead(0x40, 1) << 8)).toBe(count);
+  });
+
+  it('freezes virtual time while paused', async () => {
+    const { m } = await build([(_h, c) => { c.interruptsEnabled = true; }]);
+    m.start();
+    await sleep(20);
+    await m.pause();
+    expect(m.state).toBe('paused');
+    const t = m.clock.now();
+    expect(t).toBeGreaterThan(0);
+    await sleep(30);
+    expect(m.clock.now()).toBe(t);
+    m.resume();
+    await sleep(20);
+    expect(m.clock.now()).toBeGreaterThan(t);
+  });
+
+  it('reports unclaimed ports once, counts them, and traces ports as consoles', async () => {
+    const script: Step[] = [
+      (h) => { expect(h.portRead(0x2f8, 1)).toBe(0xff); },
+      (h) => { expect(h.portRead(0x2f8, 1)).toBe(0xff); },
+      (h) => h.portWrite(0x80, 1, 0x42),
+      (h) => h.portWrite(0x510, 2, 0x4241),
+      ...text('x'),
+    ];
+    const { m } = await build(script, { tracePorts: [0x80, 0x510] });
+    const unhandled: number[] = [];
+    m.events.on('unhandled', (u) => unhandled.push(u.addr));
+    await m.runUntilText('x', 5000);
+    expect(unhandled).toContain(0x2f8);
+    expect(unhandled.filter((p) => p === 0x2f8).length).toBe(1);
+    expect(m.router.unhandledPortReads[0x2f8]).toBe(2);
+    expect(m.consoleText('port:0x80')).toBe('B');
+    expect(m.consoleText('port:0x510')).toBe('AB');
+    expect(m.report().postCode).toBe(0x42);
+  });
+});
+
+describe('Machine consoles on device byte streams', () => {
+  it('connects an isa-serial port to a named console, both directions (monolithic)', async () => {
+    const script: Step[] = [
+      // 8N1 at 115200: DLAB, divisor 1, LCR 0x03; then transmit "OK".
+      (h) => h.portWrite(0x3fb, 1, 0x80), (h) => h.portWrite(0x3f8, 1, 1), (h) => h.portWrite(0x3f9, 1, 0),
+      (h) => h.portWrite(0x3fb, 1, 0x03),
+      (h) => h.portWrite(0x3f8, 1, 0x4f), (h) => h.portWrite(0x3f8, 1, 0x4b),
+      (_h, c) => { c.interruptsEnabled = true; return RunExit.Halted; },
+    ];
+    const { m, core } = await build(script, { devices: [{ type: 'isa-serial', console: 'serial0' }], placement: 'monolithic' });
+    const match = await m.runUntilText('OK', 5000, ['serial0']);
+    expect(match.source).toBe('serial0');
+    m.sendConsole('serial0', 'z');
+    await until(() => (core.host.portRead(0x3fd, 1) & 1) === 1);
+    expect(core.host.portRead(0x3f8, 1)).toBe(0x7a);
+  });
+
+  it('refuses a console on an isolated device with a clear error', async () => {
+    const host = nodeMachineHost({
+      createCore: scriptedCoreFactory(() => {}),
+      launcher: { launch: () => Promise.reject(new Error('not used')) },
+    });
+    await expect(createMachine({ ramMiB: 16, bios: BIOS, devices: [{ type: 'isa-serial', console: 'serial0' }] }, host))
+      .rejects.toThrow(/console needs the monolithic placement/);
+  });
+});
