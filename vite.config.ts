@@ -5,6 +5,7 @@
  * docs/isolation.md and src/node/worker-csp.ts).
  */
 import { defineConfig } from 'vite';
+import { workerCspPlugin, workerOutputNames } from './src/node/worker-csp.js';
 
 export const isolationHeaders = {
   'Cross-Origin-Opener-Policy': 'same-origin',
@@ -15,6 +16,8 @@ export const isolationHeaders = {
 export default defineConfig({
   server: { headers: isolationHeaders },
   preview: { headers: isolationHeaders },
-  worker: { format: 'es' },
+  plugins: [workerCspPlugin()],
+  // Predictable worker file names, so the servers can match each class's entry (worker-csp.ts).
+  worker: { format: 'es', rolldownOptions: { output: workerOutputNames } },
   build: { target: 'es2022', sourcemap: true },
 });
