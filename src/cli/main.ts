@@ -5,6 +5,8 @@
  * good (HLT with interrupts disabled, triple fault) is reported in one line. docs/cli.md.
  */
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { basename } from 'node:path';
 import { createMachine, type Machine } from '../machine/machine.js';
 import type { DeviceConfig, MachineConfig } from '../machine/config.js';
 import type { DeviceProps } from '../devices/api.js';
@@ -14,8 +16,11 @@ import { FileBlock } from '../node/file-block.js';
 import { OverlayBlock } from '../block/overlay.js';
 import type { BlockBackend } from '../block/api.js';
 import type { BootDevice } from '../machine/config.js';
-import { helpText, parseArgs, parseInteger, UsageError, type CliOptions, type DeviceOption } from './options.js';
+import { helpText, parseArgs, UsageError, type CliOptions, type DeviceOption } from './options.js';
 import { nodeMachineHost } from './node-host.js';
+import { typeDeviceProps } from '../machine/device-props.js';
+import { SecurityRefusedError } from '../machine/security.js';
+import { serveQmp } from './qmp-stdio.js';
 
 function readImage(path: string, what: string): Uint8Array {
   try {
@@ -45,24 +50,46 @@ export function resolveDevice(d: DeviceOption): DeviceConfig {
   const choices = deviceTypes.filter((t) => t.class !== 'chipset').map((t) => t.name).join(', ');
   if (!type) throw new UsageError(`--device: unknown device type '${d.type}' (available: ${choices})`);
   if (type.class === 'chipset') throw new UsageError(`--device: '${d.type}' is part of the chipset and always present`);
-  const props: DeviceProps = {};
-  for (const [k, v] of Object.entries(d.props)) {
-    const spec = type.properties[k];
-    const known = Object.keys(type.properties).join(', ') || 'none';
-    if (!spec) throw new UsageError(`--device ${d.type}: unknown property '${k}' (properties: ${known})`);
-    let value: number | string | boolean;
-    if (spec.type === 'number') value = parseInteger(v, `--device ${d.type},${k}`);
-    else if (spec.type === 'boolean') {
-      if (['on', 'true', 'yes', '1'].includes(v)) value = true;
-      else if (['off', 'false', 'no', '0'].includes(v)) value = false;
-      else throw new UsageError(`--device ${d.type},${k}: '${v}' is not on/off`);
-    } else value = v;
-    if (spec.choices && !spec.choices.includes(value as number | string)) {
-      throw new UsageError(`--device ${d.type},${k}: ${String(value)} is not one of ${spec.choices.join(', ')}`);
-    }
-    props[k] = value;
+  // `id=NAME` names the instance (as QEMU's -device); every other key is a typed property.
+  const { id, ...raw } = d.props;
+  if (id !== undefined && !/^[A-Za-z][A-Za-z0-9_.-]*$/.test(id)) throw new UsageError(`--device ${d.type}: id '${id}' is not an identifier`);
+  let props: DeviceProps;
+  try {
+    props = typeDeviceProps(type, raw, `--device ${d.type}`);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
   }
-  return { type: type.name, props };
+  return id === undefined ? { type: type.name, props } : { type: type.name, id, props };
+}
+
+const DEFAULT_BIOS = 'public/images/bios-256k.bin';
+const DEFAULT_VGA_BIOS = 'public/images/vgabios-stdvga.bin';
+const MANIFEST = 'public/images/manifest.json';
+
+/** sha256 of every file in the image manifest, or undefined when there is no readable manifest. */
+function manifestHashes(path = MANIFEST): Set<string> | undefined {
+  try {
+    const m = JSON.parse(readFileSync(path, 'utf8')) as { files?: { sha256?: unknown }[] };
+    if (!Array.isArray(m.files)) return undefined;
+    return new Set(m.files.map((f) => f.sha256).filter((h): h is string => typeof h === 'string').map((h) => h.toLowerCase()));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Firmware that is not the manifest's (docs/security.md, "custom-firmware"): an image whose
+ * sha256 is not in public/images/manifest.json; without a manifest, an image given explicitly
+ * (--bios / --vga-bios other than the default path).
+ */
+export function customFirmware(images: { path: string; data: Uint8Array; isDefaultPath: boolean }[], manifestPath = MANIFEST): string[] {
+  const hashes = manifestHashes(manifestPath);
+  const out: string[] = [];
+  for (const img of images) {
+    const custom = hashes ? !hashes.has(createHash('sha256').update(img.data).digest('hex')) : !img.isDefaultPath;
+    if (custom) out.push(basename(img.path));
+  }
+  return out;
 }
 
 function serialDevices(o: CliOptions): DeviceConfig[] {
@@ -105,22 +132,32 @@ async function storageDevices(o: CliOptions): Promise<DeviceConfig[]> {
   return out;
 }
 
-function buildConfig(o: CliOptions): MachineConfig {
+/** The machine configuration of parsed options (reads the firmware; hashes it against the manifest). */
+export function buildConfig(o: CliOptions): MachineConfig {
   const bios = readImage(o.bios, 'BIOS');
   let vgaBios: Uint8Array | undefined;
-  const vgaExplicit = o.vgaBios !== 'public/images/vgabios-stdvga.bin';
+  const vgaExplicit = o.vgaBios !== DEFAULT_VGA_BIOS;
   try {
     vgaBios = new Uint8Array(readFileSync(o.vgaBios));
   } catch (e) {
     if (vgaExplicit) throw new UsageError(`cannot read VGA BIOS '${o.vgaBios}': ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
+  const devices = [...o.devices.map(resolveDevice), ...serialDevices(o)];
+  // The VGA BIOS is used only with a display device (offered through fw_cfg).
+  const vgaUsed = vgaBios !== undefined && devices.some((d) => findDeviceType(d.type)?.class === 'display');
+  const firmware = [{ path: o.bios, data: bios, isDefaultPath: o.bios === DEFAULT_BIOS }];
+  if (vgaUsed) firmware.push({ path: o.vgaBios, data: vgaBios!, isDefaultPath: !vgaExplicit });
   return {
     ramMiB: o.memMiB,
     bios,
     vgaBios,
+    policy: o.policy,
+    customFirmware: customFirmware(firmware),
+    // --debugcon exports the guest's port 0x402 output to the host: a debug port is enabled.
+    debugPorts: o.debugcon !== undefined ? ['isa-debugcon.0'] : [],
     tracePorts: o.tracePorts,
     onTripleFault: 'stop',
-    devices: [...o.devices.map(resolveDevice), ...serialDevices(o)],
+    devices,
     placement: o.placement,
     bootOrder: o.boot ? [...o.boot].map((l) => BOOT_LETTERS[l]) : undefined,
     onDeviceFailure: o.onDeviceFailure,
@@ -143,6 +180,9 @@ export async function main(argv: string[]): Promise<number> {
     if (o.help) {
       stdoutWrite(helpText() + '\n');
       return 0;
+    }
+    if (o.qmp === 'stdio' && (o.debugcon === 'stdout' || o.serial === 'stdout')) {
+      throw new UsageError('--qmp stdio uses stdout for QMP: send --debugcon to a file, and --serial cannot be stdout');
     }
     config = buildConfig(o);
     config.devices = [...(config.devices ?? []), ...(await storageDevices(o))];
@@ -169,6 +209,10 @@ export async function main(argv: string[]): Promise<number> {
   try {
     machine = await createMachine(config, host);
   } catch (e) {
+    if (e instanceof SecurityRefusedError) {
+      process.stderr.write(`bulkhead: ${e.message}\n`);
+      return 1;
+    }
     process.stderr.write(`bulkhead: cannot build the machine: ${e instanceof Error ? e.message : String(e)}\n`);
     return 1;
   }
@@ -195,20 +239,45 @@ export async function main(argv: string[]): Promise<number> {
         else stdoutWrite(bytes);
       }
     });
+    const qmpMode = o.qmp === 'stdio';
+    let quitting = false;
+    // Warnings (policy warn) go to stderr: those from the start first, then as they happen.
+    for (const e of machine.qmpEvents) if (e.event === 'SECURITY_WARNING') process.stderr.write(`bulkhead: ${String(e.data?.message)}\n`);
+    machine.events.on('security', (e) => {
+      if (e.event === 'SECURITY_WARNING') process.stderr.write(`bulkhead: ${e.message}\n`);
+    });
+    // Under QMP the client decides what a stopped guest means; otherwise the run ends.
+    machine.events.on('security-stop', ({ message }) => {
+      if (!qmpMode) end(1, `bulkhead: ${message}`);
+      else process.stderr.write(`bulkhead: ${message}\n`);
+    });
     machine.events.on('stuck', ({ reason, registers }) => {
       const what = reason === 'halted-forever' ? 'guest halted with interrupts disabled' : 'triple fault';
-      end(1, `bulkhead: ${what} at ${describeRegisters(registers)}`);
+      if (!qmpMode) end(1, `bulkhead: ${what} at ${describeRegisters(registers)}`);
     });
     machine.events.on('state', ({ state }) => {
-      if (state === 'stopped') end(1, 'bulkhead: machine stopped');
+      // After QMP quit the session ends once the answer is written (onEnd below).
+      if (state === 'stopped' && !quitting) end(1, 'bulkhead: machine stopped');
     });
     machine.events.on('device', (e) => {
       if (e.kind === 'device-failed') {
         const msg = `bulkhead: device ${e.devices.join(', ')} failed (${e.cause}): ${e.detail}; response ${e.response}`;
-        if (e.response === 'stop') end(1, msg);
+        if (e.response === 'stop' && !qmpMode) end(1, msg);
         else process.stderr.write(msg + '\n');
       }
     });
+    if (qmpMode) {
+      serveQmp(machine, {
+        input: process.stdin,
+        writeLine: (line) => stdoutWrite(line + '\n'),
+        onEnd: (reason) => {
+          quitting = true;
+          end(0, reason === 'eof' && o.verbose ? 'bulkhead: end of QMP input' : undefined);
+        },
+        // `quit` stops the machine before its answer is written: that 'stopped' is expected.
+        beforeQuit: () => { quitting = true; },
+      });
+    }
     if (o.until !== undefined) {
       machine.waitForText(o.until).then(
         (m) => end(0, o.verbose ? `bulkhead: found ${JSON.stringify(m.text)} on ${m.source} after ${((performance.now() - started) / 1000).toFixed(2)} s` : undefined),
@@ -232,11 +301,11 @@ export async function main(argv: string[]): Promise<number> {
     }
     onSigint = () => end(130, 'bulkhead: interrupted');
     process.once('SIGINT', onSigint);
-    machine.start();
+    if (!o.paused) machine.start();
   });
   if (timer) clearTimeout(timer);
-  if (o.serial === 'stdout') {
-    if (process.stdin.isTTY) process.stdin.setRawMode(false);
+  if (o.serial === 'stdout' || o.qmp === 'stdio') {
+    if (o.serial === 'stdout' && process.stdin.isTTY) process.stdin.setRawMode(false);
     process.stdin.pause();
   }
   if (onSigint) process.off('SIGINT', onSigint);

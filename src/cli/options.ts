@@ -4,6 +4,7 @@
  * malformed numbers with one clear line. New options (--hda, --cdrom, --serial, --placement,
  * ...) are one entry in OPTION_SPECS and one field in CliOptions.
  */
+import { parseSecurityPolicy } from '../security/policy.js';
 
 /** A `--device TYPE[,prop=value...]` option, before validation against the registry. */
 export interface DeviceOption {
@@ -36,6 +37,12 @@ export interface CliOptions {
   readDeadlineMs: number | undefined;
   /** Print a short machine report at exit. */
   verbose: boolean;
+  /** Security policy (docs/security.md); QEMU's accept/warn/reject spellings are accepted. */
+  policy: 'none' | 'warn' | 'strict';
+  /** 'stdio': QMP on stdin/stdout, one JSON object per line (docs/qmp.md). */
+  qmp: 'stdio' | undefined;
+  /** Do not start the guest (QEMU -S): QMP `cont` starts it. */
+  paused: boolean;
   help: boolean;
 }
 
@@ -82,6 +89,7 @@ export function parseDevice(v: string): DeviceOption {
   for (const kv of rest) {
     const eq = kv.indexOf('=');
     if (eq <= 0) throw new UsageError(`--device ${type}: '${kv}' is not PROP=VALUE`);
+    if (Object.prototype.hasOwnProperty.call(props, kv.slice(0, eq))) throw new UsageError(`--device ${type}: property '${kv.slice(0, eq)}' is given twice`);
     props[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
   return { type, props };
@@ -138,6 +146,17 @@ export const OPTION_SPECS: OptionSpec[] = [
   { name: 'read-deadline', arg: 'MS', help: 'deadline of one read from an isolated device (default 5000)', apply: (o, v) => {
     o.readDeadlineMs = inRange(parseInteger(v, '--read-deadline'), 1, 600_000, '--read-deadline');
   } },
+  { name: 'policy', arg: 'none|warn|strict', help: 'security policy: strict refuses not-secure devices and any taint (default none; accept/warn/reject also accepted)', apply: (o, v) => {
+    try {
+      o.policy = parseSecurityPolicy(v);
+    } catch (e) {
+      throw new UsageError(`--policy: ${(e as Error).message}`);
+    }
+  } },
+  { name: 'qmp', arg: 'stdio', help: 'QMP on stdin/stdout: one JSON command per line in, one JSON answer or event per line out', apply: (o, v) => {
+    o.qmp = oneOf(v, ['stdio'] as const, '--qmp');
+  } },
+  { name: 'paused', help: 'build the machine but do not start the guest (QEMU -S; QMP cont starts it)', apply: (o) => { o.paused = true; } },
   { name: 'verbose', help: 'print a machine report (devices, I/O counts, unclaimed ports) at exit', apply: (o) => { o.verbose = true; } },
   { name: 'help', help: 'show this help', apply: (o) => { o.help = true; } },
 ];
@@ -163,6 +182,9 @@ export function defaultOptions(): CliOptions {
     onDeviceFailure: 'stop',
     readDeadlineMs: undefined,
     verbose: false,
+    policy: 'none',
+    qmp: undefined,
+    paused: false,
     help: false,
   };
 }

@@ -6,6 +6,7 @@
  */
 import type { DeviceProps } from '../devices/api.js';
 import type { DeviceWorkerLauncher } from '../channel/protocol.js';
+import type { SecurityPolicy } from '../security/policy.js';
 import type { CpuCoreApi, CpuHost } from './cpu-api.js';
 import type { MemoryLayout } from './layout.js';
 import type { Waiter } from './run-loop.js';
@@ -62,6 +63,26 @@ export interface MachineConfig {
   tracePorts?: number[];
   /** Seed of the devices' deterministic random sources. */
   randomSeed?: number;
+  /**
+   * Security policy (docs/security.md): 'none' (default, as QEMU's accept), 'warn' or 'strict'.
+   * Under strict, createMachine refuses a tainting configuration with SecurityRefusedError.
+   */
+  policy?: SecurityPolicy;
+  /**
+   * Names of firmware images that are user-supplied rather than the image manifest's (the host
+   * compares hashes; the machine only records the taint).
+   */
+  customFirmware?: string[];
+  /**
+   * Debug ports whose output the host exposes (the CLI's --debugcon): each is a taint reason.
+   * Ids as the machine names devices (`isa-debugcon.0`).
+   */
+  debugPorts?: string[];
+  /**
+   * Extra module specifiers exporting `deviceTypes: DeviceType[]` (test-only device types),
+   * looked up after the registry by the machine and by both placements.
+   */
+  typeModules?: string[];
 }
 
 /** Where device log messages and guest errors go. */

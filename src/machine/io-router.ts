@@ -171,7 +171,11 @@ export class IoRouter implements CpuHost {
    * (overlaps throw an error naming both devices); PCI BARs are added unmapped.
    */
   addDevice(id: string, model: DeviceModel, resources: Resources): BusDevice {
-    if (this.built) throw new Error(`I/O router: cannot add '${id}' after the machine is built`);
+    // After build only devices without fixed ranges (PCI functions, BARs unmapped) can be
+    // added: PCI hot-plug (docs/qmp.md, device_add).
+    if (this.built && (resources.ports.length > 0 || resources.mmio.length > 0)) {
+      throw new Error(`I/O router: cannot add '${id}' with fixed ranges after the machine is built`);
+    }
     if (this.devices.has(id)) throw new Error(`I/O router: duplicate device id '${id}'`);
     const dev: BusDevice = { id, model, resources, stats: { reads: 0, writes: 0, bulkBytes: 0 }, timeSource: false };
     this.devices.set(id, dev);
@@ -225,6 +229,25 @@ export class IoRouter implements CpuHost {
 
   device(id: string): BusDevice | undefined {
     return this.devices.get(id);
+  }
+
+  /**
+   * Remove a device added without fixed ranges (PCI hot-unplug): its BAR mappings go away and
+   * accesses there become unclaimed.
+   */
+  removeDevice(id: string): void {
+    const dev = this.devices.get(id);
+    if (!dev) return;
+    const all = [...this.portRegions, ...this.mmioRegions].filter((r) => r.dev === dev);
+    if (all.some((r) => r.fixed)) throw new Error(`I/O router: '${id}' has fixed ranges and cannot be removed`);
+    this.devices.delete(id);
+    // The regions stay in the lists (the port table holds indices into them), unmapped for good.
+    for (const r of all) {
+      if (!r.mapped) continue;
+      r.mapped = false;
+      if (r.space === 'port') this.rebuildPorts(r.base, r.base + r.length);
+    }
+    this.rebuildMmio();
   }
 
   allDevices(): BusDevice[] {

@@ -13,7 +13,8 @@
 import type { AccessSize, DeviceHost, DeviceModel, DeviceProps, DeviceType, GuestMemory, Resources } from '../devices/api.js';
 import { placeDevices, type PlacedDevices, type PlacementServices } from '../channel/placement.js';
 import type { PlacementEvent } from '../channel/protocol.js';
-import { deviceTypes, findDeviceType } from '../devices/registry.js';
+import { deviceTypes } from '../devices/registry.js';
+import { loadDeviceTypes } from '../channel/device-types.js';
 import { VirtualClock, TSC_HZ } from './clock.js';
 import type { MachineConfig, MachineHost, Placement } from './config.js';
 import type { CpuCoreApi } from './cpu-api.js';
@@ -27,6 +28,12 @@ import { Platform } from './platform.js';
 import { RunLoop, sleepWaiter, type Waiter } from './run-loop.js';
 import { ConsoleWatch, type ConsoleMatch } from './console-watch.js';
 import { ConsoleStream } from './console-stream.js';
+import { SecurityState, type SecurityEvent } from '../security/taint-log.js';
+import { parseSecurityPolicy, type TaintReason } from '../security/policy.js';
+import { qmpTimestamp, type QmpAnswer, type QmpCommand, type QmpEvent } from '../qmp/protocol.js';
+import { executeQmp } from '../qmp/dispatcher.js';
+import { checkMachineStart, effectivePlacement } from './security.js';
+import { MachineQmp } from './machine-qmp.js';
 
 export type MachineState = 'created' | 'running' | 'paused' | 'halted' | 'stopped';
 
@@ -48,6 +55,12 @@ export interface MachineEvents {
   /** A placed device failed / restarted / was detached (src/channel/protocol.ts). */
   device: PlacementEvent;
   log: { level: 'debug' | 'info' | 'warn' | 'error'; source: string; message: string };
+  /** Security state changes (src/security/taint-log.ts): TAINTED, POLICY_CHANGED, SECURITY_WARNING. */
+  security: SecurityEvent;
+  /** The guest was stopped because a taint arrived under the strict policy (docs/security.md). */
+  'security-stop': { message: string; reason: TaintReason };
+  /** Every QMP event, in order (also kept in Machine.qmpEvents). */
+  qmp: QmpEvent;
 }
 
 /** One instantiated device. */
@@ -89,6 +102,15 @@ export class Machine {
   readonly consoleStreams = new Map<string, ConsoleStream>();
   /** Failures of placed devices, as reported by the placement. */
   readonly deviceEvents: PlacementEvent[] = [];
+  /** Policy and sticky taint log (docs/security.md). */
+  readonly security: SecurityState;
+  /** Every QMP event emitted so far (the last 1000), for late listeners (the CLI's QMP stream). */
+  readonly qmpEvents: QmpEvent[] = [];
+  private qmpAdapter: MachineQmp | undefined;
+  /** Hot-plugged devices, each placed on its own (device id → its placement). */
+  private readonly hotPlaced = new Map<string, PlacedDevices>();
+  /** @internal Set by createMachine: creates, places and plugs a PCI device at run time. */
+  hotPlugger: ((type: DeviceType, id: string, props: DeviceProps) => Promise<MachineDevice>) | undefined;
 
   constructor(
     readonly config: MachineConfig,
@@ -110,7 +132,10 @@ export class Machine {
       waiter,
       hostNowMs: () => host.nowNs() / 1e6,
       yieldToHost: host.yieldToHost ? () => host.yieldToHost!() : () => host.sleep(0),
-      beforeSlice: () => this.placedDevices?.poll(),
+      beforeSlice: () => {
+        this.placedDevices?.poll();
+        for (const p of this.hotPlaced.values()) p.poll();
+      },
       onTripleFault: (registers) => {
         this.events.emit('stuck', { reason: 'triple-fault', registers });
         if ((config.onTripleFault ?? 'reset') === 'reset') this.performReset('triple fault');
@@ -122,6 +147,58 @@ export class Machine {
       },
     });
     this.events.on('console', ({ source, bytes }) => this.watch.feed(source, bytes, host.nowNs() / 1e6));
+    this.security = new SecurityState(parseSecurityPolicy(config.policy ?? 'none'), () => Math.floor(this.wallClockMs()), (e) => this.securityEvent(e));
+  }
+
+  /** Wall-clock milliseconds since the epoch (taint times, QMP timestamps). */
+  wallClockMs(): number {
+    return this.host.hostNowMs ? this.host.hostNowMs() : Date.now();
+  }
+
+  /**
+   * Execute one QMP command (src/qmp/dispatcher.ts): the same implementation the command line
+   * (`--qmp stdio`) and the page use. Always resolves to a QMP answer, never throws.
+   */
+  qmp(cmd: QmpCommand): Promise<QmpAnswer> {
+    return executeQmp((this.qmpAdapter ??= new MachineQmp(this)), cmd);
+  }
+
+  /** @internal Emit a QMP event (timestamped now) to listeners and the event history. */
+  qmpEvent(event: string, data?: Record<string, unknown>): void {
+    const e: QmpEvent = data === undefined
+      ? { event, timestamp: qmpTimestamp(this.wallClockMs()) }
+      : { event, data, timestamp: qmpTimestamp(this.wallClockMs()) };
+    this.qmpEvents.push(e);
+    if (this.qmpEvents.length > 1000) this.qmpEvents.shift();
+    this.events.emit('qmp', e);
+  }
+
+  private securityEvent(e: SecurityEvent): void {
+    this.events.emit('security', e);
+    if (e.event === 'TAINTED') {
+      const r = e.reason;
+      this.qmpEvent('TAINTED', { kind: r.kind, source: r.source, ...(r.device === undefined ? {} : { device: r.device }), message: r.message, time: r.time });
+    } else if (e.event === 'POLICY_CHANGED') {
+      this.qmpEvent('POLICY_CHANGED', { from: e.from, to: e.to });
+    } else {
+      this.log('warn', 'security', e.message);
+      this.qmpEvent('SECURITY_WARNING', { message: e.message });
+    }
+  }
+
+  /**
+   * @internal Record a taint reason that arises while the machine exists (runtime hint, detached
+   * device, hot-added device). Under strict a running guest is stopped with a report.
+   */
+  recordTaint(reason: Omit<TaintReason, 'time'>): void {
+    const before = this.security.reasons.length;
+    const action = this.security.taint(reason);
+    if (action !== 'stop' || this.security.reasons.length === before) return;
+    if (this.stateValue === 'stopped' || this.stateValue === 'halted') return;
+    const message = `security policy 'strict' stopped the guest: ${reason.message}`;
+    this.log('error', 'security', message);
+    this.events.emit('security-stop', { message, reason: this.security.reasons[this.security.reasons.length - 1] });
+    this.halt(message);
   }
 
   get state(): MachineState {
@@ -144,8 +221,13 @@ export class Machine {
 
   private setState(s: MachineState): void {
     if (this.stateValue === s) return;
+    const from = this.stateValue;
     this.stateValue = s;
     this.events.emit('state', { state: s });
+    // QMP's run-state events: RESUME when the guest starts running, STOP when it stops.
+    if (s === 'running') this.qmpEvent('RESUME');
+    else if (from === 'running' && (s === 'paused' || s === 'halted')) this.qmpEvent('STOP');
+
   }
 
   /** Run the guest (from 'created' or 'paused'). */
@@ -154,6 +236,7 @@ export class Machine {
     if (this.stateValue === 'stopped' || this.stateValue === 'halted') throw new Error(`machine is ${this.stateValue}`);
     this.clock.start();
     this.placedDevices?.setRunning(true);
+    for (const p of this.hotPlaced.values()) p.setRunning(true);
     this.setState('running');
     this.loop.start().catch((e: unknown) => {
       this.log('error', 'machine', `run loop failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
@@ -169,6 +252,7 @@ export class Machine {
     await this.loop.stop();
     this.clock.freeze();
     this.placedDevices?.setRunning(false);
+    for (const p of this.hotPlaced.values()) p.setRunning(false);
     this.setState('paused');
   }
 
@@ -196,7 +280,9 @@ export class Machine {
       }
     }
     await this.placedDevices?.shutdown();
+    for (const p of this.hotPlaced.values()) await p.shutdown();
     this.setState('stopped');
+    this.qmpEvent('SHUTDOWN', { guest: false, reason });
     this.watch.failAll(`machine ${reason}`);
   }
 
@@ -257,6 +343,48 @@ export class Machine {
     };
   }
 
+  /** The placement that runs device `id` (undefined for the chipset, which is always local). */
+  placementOf(id: string): PlacedDevices | undefined {
+    const hot = this.hotPlaced.get(id);
+    if (hot) return hot;
+    const d = this.device(id);
+    return d && d.type.class !== 'chipset' ? this.placedDevices : undefined;
+  }
+
+  /** Whether device `id` was hot-plugged (and so can be hot-unplugged). */
+  isHotPlugged(id: string): boolean {
+    return this.hotPlaced.has(id);
+  }
+
+  /**
+   * PCI hot-plug (QMP device_add after the policy check): create the device in the machine's
+   * placement, put it on the bus (BARs unmapped) and in the next free PCI slot. The guest
+   * sees it after a bus rescan or a reset (no hot-plug controller: docs/qmp.md).
+   */
+  async hotPlug(type: DeviceType, id: string, props: DeviceProps): Promise<MachineDevice> {
+    if (!this.hotPlugger) throw new Error('this machine cannot hot-plug devices');
+    if (this.device(id)) throw new Error(`duplicate device id '${id}'`);
+    return this.hotPlugger(type, id, props);
+  }
+
+  /** @internal */
+  registerHotPlaced(id: string, p: PlacedDevices): void {
+    this.hotPlaced.set(id, p);
+    p.setRunning(this.stateValue === 'running');
+  }
+
+  /** PCI hot-unplug of a hot-plugged device: off the bus and the router, its placement shut down. */
+  async hotUnplug(id: string): Promise<void> {
+    const p = this.hotPlaced.get(id);
+    const i = this.devices.findIndex((d) => d.id === id);
+    if (!p || i < 0) throw new Error(`device '${id}' was not hot-plugged`);
+    this.platform.hotRemovePci(id);
+    this.router.removeDevice(id);
+    this.devices.splice(i, 1);
+    this.hotPlaced.delete(id);
+    await p.shutdown();
+  }
+
   /** The device with instance id `id`. */
   device(id: string): MachineDevice | undefined {
     return this.devices.find((d) => d.id === id);
@@ -299,12 +427,23 @@ export class Machine {
   addTaint(device: string, reason: string): void {
     this.taints.push({ device, reason });
     this.events.emit('taint', { device, reason });
+    this.recordTaint({ kind: 'runtime', source: device, device, message: `device '${device}' reported a risky code path: ${reason}` });
   }
 
   /** @internal A placed device failed, restarted or was detached. */
   placementEvent(e: PlacementEvent): void {
     this.deviceEvents.push(e);
     this.events.emit('device', e);
+    if (e.kind === 'device-failed') {
+      this.qmpEvent('DEVICE_FAILED', { devices: [...e.devices], worker: e.worker, cause: e.cause, detail: e.detail, response: e.response });
+    } else {
+      this.qmpEvent(e.kind === 'device-restarted' ? 'DEVICE_RESTARTED' : e.kind === 'device-detached' ? 'DEVICE_DETACHED' : 'DEVICE_RESTART_FAILED', { devices: [...e.devices], worker: e.worker });
+    }
+    if (e.kind === 'device-detached' || (e.kind === 'device-failed' && e.response === 'detach')) {
+      for (const id of e.devices) {
+        this.recordTaint({ kind: 'device-detached', source: 'machine', device: id, message: `device '${id}' failed and was detached; the guest runs on without it` });
+      }
+    }
     if (e.kind !== 'device-failed') {
       this.log('info', e.devices.join(','), e.kind);
       return;
@@ -341,6 +480,7 @@ export class Machine {
     this.memoryMap.setA20(true);
     this.platform.afterReset();
     this.events.emit('reset', { reason });
+    this.qmpEvent('RESET', { guest: reason !== 'user' && reason !== 'qmp', reason });
     // A machine that had stopped for good can run again after a reset (start() or resume()).
     if (this.stateValue === 'halted') this.setState('paused');
   }
@@ -385,6 +525,10 @@ const MAX_BLOCKING_WAIT_MS = 20;
 
 /** Build a machine. Nothing runs until start(). */
 export async function createMachine(config: MachineConfig, host: MachineHost): Promise<Machine> {
+  // The policy judges the configuration before anything is built: a strict refusal leaves
+  // nothing running (no memory, no core, no workers). Throws SecurityRefusedError.
+  const types = await loadDeviceTypes(config.typeModules);
+  const decision = checkMachineStart(config, effectivePlacement(config, host.launcher !== undefined), (n) => types.get(n));
   const layout = computeLayout(config.ramMiB);
   let machine: Machine | undefined;
   let memoryMap: MemoryMap | undefined;
@@ -424,7 +568,7 @@ export async function createMachine(config: MachineConfig, host: MachineHost): P
     chipset.push({ type: t, id: nextId(t.name), props, backend: undefined, resources: t.resources(props) });
   }
   for (const cfg of config.devices ?? []) {
-    const t = findDeviceType(cfg.type);
+    const t = types.get(cfg.type);
     if (!t) throw new Error(`unknown device type '${cfg.type}'`);
     if (t.class === 'chipset') throw new Error(`'${cfg.type}' is part of the chipset and always present`);
     const props = withDefaults(t, cfg.props);
@@ -466,11 +610,15 @@ export async function createMachine(config: MachineConfig, host: MachineHost): P
     log: (id, level, message) => machine!.log(level, id, message),
     launcher: host.launcher,
     failureResponse: config.onDeviceFailure ?? 'stop',
+    typeModules: config.typeModules,
     deadlineMs: config.readDeadlineMs,
     onEvent: (e) => onPlacementEvent(e),
   };
   machine = new Machine(config, host, layout, core, router, memoryMap, clock, irqs, () => waiterFor(placed));
   const m = machine;
+  // Start-time taint (sticky): TAINTED events (and SECURITY_WARNING under warn) go to the
+  // machine's QMP event history, which late listeners read first.
+  for (const r of decision.reasons) m.security.taint(r);
   const platform = new Platform(m);
   platformRef = platform;
   m.platform = platform;
@@ -520,6 +668,37 @@ export async function createMachine(config: MachineConfig, host: MachineHost): P
     for (const i of others) models.set(i.id, placed.models.get(i.id)!);
   }
   m.placed = placed;
+  // PCI hot-plug: BAR-only PCI devices, placed the same way as the configured ones.
+  m.hotPlugger = async (type, id, props) => {
+    const full = withDefaults(type, props);
+    const resources = type.resources(full);
+    if (!resources.pci || resources.ports.length > 0 || resources.mmio.length > 0 || resources.irqs.length > 0) {
+      throw new Error(`device hot-plug is not supported for ${type.name} yet (only PCI devices without fixed ISA resources)`);
+    }
+    byId.set(id, { type, id, props: full, backend: undefined, resources });
+    let p: PlacedDevices;
+    try {
+      p = await placeDevices([{ id, type: type.name, props: full }], placement, services);
+    } catch (e) {
+      byId.delete(id);
+      throw e;
+    }
+    const model = p.models.get(id)!;
+    const bus = router.addDevice(id, model, resources);
+    const dev: MachineDevice = { id, type, model, bus, local: placement === 'monolithic', guestErrors: 0 };
+    try {
+      m.devices.push(dev);
+      platform.hotAddPci(dev);
+    } catch (e) {
+      m.devices.splice(m.devices.indexOf(dev), 1);
+      router.removeDevice(id);
+      byId.delete(id);
+      await p.shutdown();
+      throw e;
+    }
+    m.registerHotPlaced(id, p);
+    return dev;
+  };
   for (const inst of [...chipset, ...others]) {
     const model = models.get(inst.id)!;
     const bus = router.addDevice(inst.id, model, inst.resources);

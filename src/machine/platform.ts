@@ -255,6 +255,36 @@ export class Platform {
     }
   }
 
+  /**
+   * PCI hot-plug: plug a device created after the machine was built into the next free slot
+   * (from 00:03.0). The guest learns of it by rescanning the bus (Linux
+   * /sys/bus/pci/rescan) or after a reset (SeaBIOS enumerates it): there is no hot-plug
+   * controller to notify it (no ACPI, no SHPC). Returns the PCI address.
+   */
+  hotAddPci(d: MachineDevice): number {
+    if (!this.bridge) throw new Error('no PCI bus');
+    const pci = d.bus.resources.pci;
+    if (!pci) throw new Error(`'${d.id}' is not a PCI device`);
+    const devfn = this.devfnFor(d);
+    this.pciFunctions.set(d.id, this.bridge.bus.addFunction({ devfn, identity: pci, model: d.model, name: d.id }));
+    return devfn;
+  }
+
+  /** PCI hot-unplug: the function disappears from configuration space; its INTx is released. */
+  hotRemovePci(id: string): void {
+    const fn = this.pciFunctions.get(id);
+    if (!fn || !this.bridge) return;
+    this.bridge.bus.removeFunction(fn.devfn);
+    this.pciFunctions.delete(id);
+    this.isaLines.forEach((_l, key) => { if (key.startsWith(`${id}#`)) this.isaLines.delete(key); });
+    if (fn.devfn >> 3 < this.nextSlot) this.nextSlot = Math.max(3, fn.devfn >> 3);
+  }
+
+  /** The PCI address (devfn) of a device, if it is on the bus. */
+  devfnOf(id: string): number | undefined {
+    return this.pciFunctions.get(id)?.devfn;
+  }
+
   private deviceOfFunction(fn: PciFunction): MachineDevice | undefined {
     for (const [id, f] of this.pciFunctions) if (f === fn) return this.m.devices.find((d) => d.id === id);
     return undefined;
