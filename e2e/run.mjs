@@ -1,6 +1,6 @@
 // Browser tests: starts `vite preview` on a free port (after `vite build`, which
 // `npm run test:e2e` runs first), drives Debian's Chromium with playwright-core, runs the tests
-// in e2e/tests/*.mjs (each exports `tests: { name, run(ctx) }[]`), saves screenshots to
+// in e2e/tests/*.mjs (each exports `tests: { name, run(ctx), timeoutMs? }[]`, default 60 s), saves screenshots to
 // test-results/, and prints `N passed, N failed` as its last line (exit code 1 on any failure).
 // Optional arguments filter tests by name.
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
@@ -38,7 +38,7 @@ try {
       try {
         await Promise.race([
           t.run({ page, base: preview.base, root, screenshot: (name) => page.screenshot({ path: join(root, 'test-results', `${name}.png`) }) }),
-          new Promise((_, reject) => { timer = setTimeout(() => reject(new Error('test timed out after 60 s')), 60_000); }),
+          new Promise((_, reject) => { const ms = t.timeoutMs ?? 60_000; timer = setTimeout(() => reject(new Error(`test timed out after ${ms / 1000} s`)), ms); }),
         ]);
         passed++;
         console.log(`ok   ${file} › ${t.name} (${Date.now() - t0} ms)`);

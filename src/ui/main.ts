@@ -1,13 +1,25 @@
 /**
- * The page (minimal for now; the full app comes later): starts the worker topology, shows which
- * workers answered and what each may reach, and exposes a small test API as `window.bulkhead`
- * for the browser tests (e2e/), so they never scrape the DOM.
+ * The page: the VM's screen (canvas) and serial terminal (xterm.js), the toolbar, the settings
+ * panel and the live security panel, all driving the machine through one VmClient. The same
+ * object's methods are exposed as `window.bulkhead` for the browser tests (e2e/) and scripts,
+ * together with the worker-topology checks the isolation tests use. Errors are shown as
+ * messages on the page (missing images, failed fetches, no cross-origin isolation).
  */
+import '@xterm/xterm/css/xterm.css';
+import { Terminal } from '@xterm/xterm';
+import { FitAddon } from '@xterm/addon-fit';
 import type { FailureResponse, ProbeResult, WorkerClass } from '../channel/protocol.js';
 import type { BootReport, ChannelBench, ContainmentReport, MemoryCheck, WorkerReport } from '../workers/cpu-runtime.js';
+import type { CatalogEntry, SecurityReport, VmSettings, VmStatus } from '../workers/vm-api.js';
+import { VmClient } from './vm-client.js';
 import { startTopology } from './topology.js';
+import { Screen } from './screen.js';
+import { SecurityPanel } from './security-panel.js';
+import { loadSettings, saveRawSettings, saveSettings } from './settings.js';
+import { SettingsForm } from './settings-form.js';
 
-export interface BulkheadTestApi {
+export interface BulkheadApi {
+  // Worker topology (e2e/tests/isolation.mjs).
   ready: Promise<BootReport>;
   crossOriginIsolated: boolean;
   topology(): Promise<WorkerReport[]>;
@@ -15,52 +27,174 @@ export interface BulkheadTestApi {
   probe(cls: WorkerClass): Promise<ProbeResult[]>;
   benchChannel(): Promise<ChannelBench>;
   containment(response: FailureResponse): Promise<ContainmentReport>;
+  // The VM.
+  /** Resolves once the page has loaded its settings (and started the VM if autostart). */
+  appReady: Promise<void>;
+  settings(): VmSettings;
+  saveSettings(s: VmSettings): Promise<void>;
+  /** Store any value as the saved settings (tests of the corrupt-settings notice). */
+  saveRawSettings(v: unknown): Promise<void>;
+  notice(): string;
+  powerOn(s?: VmSettings): Promise<VmStatus>;
+  powerOff(): Promise<void>;
+  reset(): Promise<void>;
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+  ctrlAltDel(): Promise<void>;
+  status(): Promise<VmStatus>;
+  security(): Promise<SecurityReport>;
+  crashDevice(id: string): Promise<void>;
+  hangDevice(id: string): Promise<void>;
+  serialText(): string;
+  waitForSerial(text: string, timeoutMs: number, from?: number): Promise<number>;
+  sendSerial(text: string): void;
+  key(code: string, down: boolean): void;
+  screenText(): Promise<string>;
+  screenNotBlank(): boolean;
+  screenshotPng(): Promise<Uint8Array | undefined>;
 }
 
 declare global {
-  interface Window { bulkhead: BulkheadTestApi }
+  interface Window { bulkhead: BulkheadApi }
 }
 
-const status = document.getElementById('status')!;
-const table = document.getElementById('workers') as HTMLTableElement;
+const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
+const noticeEl = $<HTMLDivElement>('notice');
+let noticeText = '';
 
-function render(rows: WorkerReport[]): void {
-  const body = table.tBodies[0];
-  body.replaceChildren();
-  for (const r of rows) {
-    const tr = document.createElement('tr');
-    const cells = [r.name, r.answered ? 'yes' : 'no', r.hasMemory ? 'yes' : 'no', r.hello ? r.hello.removed.join(', ') || '—' : '—'];
-    for (const c of cells) {
-      const td = document.createElement('td');
-      td.textContent = c;
-      tr.appendChild(td);
-    }
-    tr.className = r.answered ? 'ok' : 'bad';
-    body.appendChild(tr);
-  }
-  table.hidden = false;
+function notice(text: string, error = false): void {
+  noticeText = text;
+  noticeEl.textContent = text;
+  noticeEl.className = error ? 'error' : '';
+  noticeEl.hidden = text === '';
 }
 
-const topo = startTopology();
-const ready = (async () => {
+function fmtUptime(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  return `${Math.floor(s / 3600)}:${String(Math.floor(s / 60) % 60).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+}
+
+function fmtIps(n: number): string {
+  return n >= 1e6 ? `${(n / 1e6).toFixed(1)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(0)} k` : n.toFixed(0);
+}
+
+const vm = new VmClient();
+const ready = startTopology(vm.remote);
+
+// Serial terminal.
+const term = new Terminal({ convertEol: false, scrollback: 5000, fontSize: 13, cursorBlink: true });
+const fit = new FitAddon();
+term.loadAddon(fit);
+term.open($('terminal'));
+fit.fit();
+new ResizeObserver(() => fit.fit()).observe($('terminal'));
+vm.onSerial((b) => term.write(b));
+term.onData((d) => vm.sendSerial(d));
+
+const screen = new Screen($<HTMLCanvasElement>('screen'), vm, $('screenbox'));
+const security = new SecurityPanel($('secpanel'), vm);
+
+let settings: VmSettings;
+let catalog: CatalogEntry[] = [];
+
+// Toolbar.
+const powerBtn = $<HTMLButtonElement>('btn-power');
+const pauseBtn = $<HTMLButtonElement>('btn-pause');
+const on = (): boolean => !['off', 'stopped', 'failed'].includes(vm.state);
+
+async function powerOn(s: VmSettings = settings): Promise<VmStatus> {
   if (!crossOriginIsolated) throw new Error('the page is not cross-origin isolated (COOP/COEP headers missing): SharedArrayBuffer is unavailable');
-  const boot = await topo.cpu.boot({ ramMiB: 32 });
-  const rows = await topo.cpu.topology();
-  render(rows);
-  status.textContent = `CPU core: ${boot.core.status} (${boot.core.detail}). ${rows.filter((r) => r.answered).length} of ${rows.length} workers answered.`;
-  return boot;
+  notice('');
+  term.reset();
+  vm.clearSerial();
+  try {
+    const st = await vm.remote.powerOn(s);
+    if (st.notes.length) notice(st.notes.join('\n'));
+    if (st.placement === 'isolated') screen.placeholder('Isolated placement: the screen is not painted yet. Use the serial console.');
+    return st;
+  } catch (e) {
+    notice(`Could not start the machine: ${e instanceof Error ? e.message : String(e)}`, true);
+    throw e;
+  }
+}
+
+powerBtn.onclick = () => {
+  if (on()) void vm.remote.powerOff();
+  else void powerOn().catch(() => {});
+};
+$('btn-reset').onclick = () => void vm.remote.reset();
+pauseBtn.onclick = () => void (vm.state === 'paused' ? vm.remote.resume() : vm.remote.pause());
+$('btn-cad').onclick = () => void vm.remote.ctrlAltDel();
+$('btn-shot').onclick = () => {
+  const a = document.createElement('a');
+  a.href = screen.dataUrl();
+  a.download = `bulkhead-${new Date().toISOString().replace(/[:.]/g, '-')}.png`;
+  a.click();
+};
+
+// Status line.
+const statusEl = $('vmstatus');
+async function refreshStatus(): Promise<void> {
+  try {
+    const s = await vm.remote.status();
+    powerBtn.textContent = on() ? 'Power off' : 'Power on';
+    pauseBtn.textContent = s.state === 'paused' ? 'Resume' : 'Pause';
+    statusEl.textContent = `state: ${s.state}${s.placement ? ` (${s.placement})` : ''} · ${fmtIps(s.ips)} instr/s · uptime ${fmtUptime(s.uptimeMs)} · guest time ${(s.virtualTimeNs / 1e9).toFixed(1)} s`;
+    if (s.state === 'failed' && s.error) notice(`The machine failed: ${s.error}`, true);
+  } catch (e) {
+    statusEl.textContent = `status unavailable: ${String(e)}`;
+  }
+}
+setInterval(() => void refreshStatus(), 1000);
+
+const appReady = (async () => {
+  if (!crossOriginIsolated) {
+    notice('This page is not cross-origin isolated (the server sent no COOP/COEP headers), so SharedArrayBuffer is unavailable and the machine cannot run. Serve it with `npm start` (vite preview) or `npm run dev`.', true);
+    return;
+  }
+  catalog = await vm.remote.catalog();
+  const loaded = await loadSettings(catalog.filter((c) => c.class === 'network').map((c) => c.name));
+  settings = loaded.settings;
+  new SettingsForm($('settings').querySelector('form')!, catalog, settings, async (s) => {
+    settings = s;
+    await saveSettings(s);
+    if (on()) await powerOn(s).catch(() => {});
+  });
+  security.start();
+  if (settings.autostart) await powerOn(settings).catch(() => {});
+  // Shown after powerOn (which clears notices): a rejected saved record stays visible.
+  if (loaded.notice) notice(`${loaded.notice}${noticeText ? `\n${noticeText}` : ''}`);
 })();
-ready.catch((e: unknown) => {
-  status.textContent = `Start failed: ${String(e)}`;
-  status.className = 'bad';
-});
+appReady.catch((e: unknown) => notice(`The page failed to start: ${String(e)}`, true));
 
 window.bulkhead = {
   ready,
   crossOriginIsolated,
-  topology: () => topo.cpu.topology(),
-  memoryCheck: () => topo.cpu.memoryCheck(),
-  probe: (cls) => topo.cpu.probe(cls),
-  benchChannel: () => topo.cpu.benchChannel(),
-  containment: (response) => topo.cpu.containment(response),
+  topology: () => vm.remote.topology(),
+  memoryCheck: () => vm.remote.memoryCheck(),
+  probe: (cls) => vm.remote.probe(cls),
+  benchChannel: () => vm.remote.benchChannel(),
+  containment: (response) => vm.remote.containment(response),
+  appReady,
+  settings: () => ({ ...settings }),
+  saveSettings: async (s) => { settings = { ...s }; await saveSettings(s); },
+  saveRawSettings,
+  notice: () => noticeText,
+  powerOn: (s) => powerOn(s ?? settings),
+  powerOff: () => vm.remote.powerOff(),
+  reset: () => vm.remote.reset(),
+  pause: () => vm.remote.pause(),
+  resume: () => vm.remote.resume(),
+  ctrlAltDel: () => vm.remote.ctrlAltDel(),
+  status: () => vm.remote.status(),
+  security: () => vm.remote.security(),
+  crashDevice: (id) => vm.remote.crashDevice(id),
+  hangDevice: (id) => vm.remote.hangDevice(id),
+  serialText: () => vm.serial(),
+  waitForSerial: (text, timeoutMs, from) => vm.waitForSerial(text, timeoutMs, from),
+  sendSerial: (text) => vm.sendSerial(text),
+  key: (code, down) => vm.key(code, down),
+  screenText: () => vm.remote.screenText(),
+  screenNotBlank: () => screen.notBlank(),
+  screenshotPng: () => vm.remote.screenshotPng(),
 };

@@ -5,7 +5,8 @@
  * src/machine/cpu-core.ts) over it, and starts one device worker per class through the
  * isolated placement, granting the memory to DMA/framebuffer classes only. Until the machine
  * (src/machine/machine.ts) runs here, the core has no devices wired: its port reads float
- * (all-ones). The control API is what the page's and the tests' topology checks call.
+ * (all-ones). The control API is what the page's and the tests' topology checks call; the VM
+ * itself runs next to it (src/workers/vm-runtime.ts, same worker).
  */
 import type { DeviceModel, IrqLine } from '../devices/api.js';
 import { computeLayout, type MemoryLayout } from '../machine/layout.js';
