@@ -4,7 +4,7 @@
  * as TEXT appears on any console; `--timeout S` ends it with an error. A guest that stops for
  * good (HLT with interrupts disabled, triple fault) is reported in one line. docs/cli.md.
  */
-import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { createMachine, type Machine } from '../machine/machine.js';
@@ -94,9 +94,6 @@ export function customFirmware(images: { path: string; data: Uint8Array; isDefau
 
 function serialDevices(o: CliOptions): DeviceConfig[] {
   if (!o.serial) return [];
-  if (o.placement !== 'monolithic') {
-    throw new UsageError('--serial needs --placement monolithic for now (device workers have no byte-stream backend adapter yet)');
-  }
   return [{ type: 'isa-serial', props: { index: 0 }, console: 'serial0' }];
 }
 
@@ -113,13 +110,10 @@ async function openImage(path: string, what: string, kind: 'disk' | 'cdrom'): Pr
   return kind === 'cdrom' ? file : OverlayBlock.open(file);
 }
 
-/** Storage devices for --hda/--hdb/--cdrom/--fda (their backends are objects: monolithic only for now). */
+/** Storage devices for --hda/--hdb/--cdrom/--fda (block backends; the isolated placement bridges them into the worker). */
 async function storageDevices(o: CliOptions): Promise<DeviceConfig[]> {
   const out: DeviceConfig[] = [];
   if (!o.hda && !o.hdb && !o.cdrom && !o.fda) return out;
-  if (o.placement !== 'monolithic') {
-    throw new UsageError('--hda/--hdb/--cdrom/--fda need --placement monolithic for now (device workers have no block backend adapter yet)');
-  }
   if (o.hda || o.hdb || o.cdrom) {
     const props: DeviceProps = {};
     const backend: Record<string, BlockBackend> = {};
@@ -143,6 +137,13 @@ export function buildConfig(o: CliOptions): MachineConfig {
     if (vgaExplicit) throw new UsageError(`cannot read VGA BIOS '${o.vgaBios}': ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
   const devices = [...o.devices.map(resolveDevice), ...serialDevices(o)];
+  // --screenshot / --screen-text need a display: the standard VGA unless one was given.
+  if ((o.screenshot !== undefined || o.screenText) && o.placement !== 'monolithic') {
+    throw new UsageError('--screenshot/--screen-text need --placement monolithic for now (the channel has no display control RPC to the display worker yet)');
+  }
+  if ((o.screenshot !== undefined || o.screenText) && !devices.some((d) => findDeviceType(d.type)?.class === 'display')) {
+    devices.unshift({ type: 'VGA' });
+  }
   // The VGA BIOS is used only with a display device (offered through fw_cfg).
   const vgaUsed = vgaBios !== undefined && devices.some((d) => findDeviceType(d.type)?.class === 'display');
   const firmware = [{ path: o.bios, data: bios, isDefaultPath: o.bios === DEFAULT_BIOS }];
@@ -311,6 +312,17 @@ export async function main(argv: string[]): Promise<number> {
   if (onSigint) process.off('SIGINT', onSigint);
 
   const report = machine.report();
+  // Screen capture at the end of the run (at --until, at the timeout, or when the guest stopped).
+  let screenFailed = false;
+  if (o.screenshot !== undefined || o.screenText) {
+    try {
+      if (o.screenshot !== undefined) writeFileSync(o.screenshot, machine.screenshotPng());
+      if (o.screenText) stdoutWrite(machine.screenText().replace(/\n?$/, '\n'));
+    } catch (e) {
+      process.stderr.write(`bulkhead: screen capture failed: ${e instanceof Error ? e.message : String(e)}\n`);
+      screenFailed = true;
+    }
+  }
   await machine.stop();
   if (debugconFd !== undefined) closeSync(debugconFd);
   if (o.verbose) {
@@ -322,5 +334,5 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`  unclaimed ports: ${report.unhandledPorts.map((u) => `0x${hex(u.port, 4)} (r${u.reads}/w${u.writes})`).join(', ')}\n`);
     }
   }
-  return finish;
+  return finish === 0 && screenFailed ? 1 : finish;
 }

@@ -35,6 +35,10 @@ export interface CliOptions {
   placement: 'isolated' | 'monolithic';
   onDeviceFailure: 'stop' | 'pause' | 'detach' | 'restart';
   readDeadlineMs: number | undefined;
+  /** Write the display's picture as PNG to this file when the run ends. */
+  screenshot: string | undefined;
+  /** Print the display's text screen (80x25) to stdout when the run ends. */
+  screenText: boolean;
   /** Print a short machine report at exit. */
   verbose: boolean;
   /** Security policy (docs/security.md); QEMU's accept/warn/reject spellings are accepted. */
@@ -134,7 +138,7 @@ export const OPTION_SPECS: OptionSpec[] = [
     if (!/^[acdn]{1,4}$/.test(v) || new Set(v).size !== v.length) throw new UsageError(`--boot: '${v}' is not an order of the letters a, c, d, n`);
     o.boot = v;
   } },
-  { name: 'serial', arg: 'stdout', help: 'COM1 (isa-serial, 0x3F8/IRQ 4) on stdout/stdin; watched by --until (monolithic placement for now)', apply: (o, v) => {
+  { name: 'serial', arg: 'stdout', help: 'COM1 (isa-serial, 0x3F8/IRQ 4) on stdout/stdin; watched by --until', apply: (o, v) => {
     o.serial = oneOf(v, ['stdout'] as const, '--serial');
   } },
   { name: 'placement', arg: 'isolated|monolithic', help: 'run devices in per-class workers (default) or in the CPU thread', apply: (o, v) => {
@@ -157,6 +161,8 @@ export const OPTION_SPECS: OptionSpec[] = [
     o.qmp = oneOf(v, ['stdio'] as const, '--qmp');
   } },
   { name: 'paused', help: 'build the machine but do not start the guest (QEMU -S; QMP cont starts it)', apply: (o) => { o.paused = true; } },
+  { name: 'screenshot', arg: 'FILE', help: 'when the run ends (--until, --timeout, exit), write the screen as PNG to FILE (adds a VGA if there is no display)', apply: (o, v) => { o.screenshot = v; } },
+  { name: 'screen-text', help: 'when the run ends, print the text screen (80x25) to stdout (adds a VGA if there is no display)', apply: (o) => { o.screenText = true; } },
   { name: 'verbose', help: 'print a machine report (devices, I/O counts, unclaimed ports) at exit', apply: (o) => { o.verbose = true; } },
   { name: 'help', help: 'show this help', apply: (o) => { o.help = true; } },
 ];
@@ -181,6 +187,8 @@ export function defaultOptions(): CliOptions {
     placement: 'isolated',
     onDeviceFailure: 'stop',
     readDeadlineMs: undefined,
+    screenshot: undefined,
+    screenText: false,
     verbose: false,
     policy: 'none',
     qmp: undefined,

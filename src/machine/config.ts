@@ -34,8 +34,8 @@ export interface DeviceConfig {
   backend?: unknown;
   /**
    * Connect the device's byte stream (a serial port) to the machine console of this name
-   * (`serial0`): output becomes console events, Machine.sendConsole feeds input. Monolithic
-   * placement only for now; replaces `backend`.
+   * (`serial0`): output becomes console events, Machine.sendConsole feeds input. In the
+   * isolated placement the stream is bridged into the device worker. Replaces `backend`.
    */
   console?: string;
 }
@@ -61,6 +61,11 @@ export interface MachineConfig {
   onTripleFault?: 'reset' | 'stop';
   /** Ports whose written bytes are reported as console output (`--trace-port`). */
   tracePorts?: number[];
+  /**
+   * RTC time at machine start, ms since 1970 UTC. Default: the host's wall clock
+   * (MachineHost.hostNowMs), else the RTC's own default (2000-01-01).
+   */
+  rtcStartEpochMs?: number;
   /** Seed of the devices' deterministic random sources. */
   randomSeed?: number;
   /**

@@ -34,6 +34,8 @@ import { qmpTimestamp, type QmpAnswer, type QmpCommand, type QmpEvent } from '..
 import { executeQmp } from '../qmp/dispatcher.js';
 import { checkMachineStart, effectivePlacement } from './security.js';
 import { MachineQmp } from './machine-qmp.js';
+import { VgaWiring } from './vga-wiring.js';
+import { asDisplayDevice, type DisplayDevice } from '../devices/display/render/types.js';
 
 export type MachineState = 'created' | 'running' | 'paused' | 'halted' | 'stopped';
 
@@ -109,6 +111,10 @@ export class Machine {
   private qmpAdapter: MachineQmp | undefined;
   /** Hot-plugged devices, each placed on its own (device id → its placement). */
   private readonly hotPlaced = new Map<string, PlacedDevices>();
+  /** @internal CPU-side VGA halves (src/machine/vga-wiring.ts), re-applied after page-map rebuilds. */
+  readonly vgaWirings: VgaWiring[] = [];
+  /** @internal Display devices' models as placed (before the CPU-side wrapping), by id. */
+  readonly displayModels = new Map<string, DeviceModel>();
   /** @internal Set by createMachine: creates, places and plugs a PCI device at run time. */
   hotPlugger: ((type: DeviceType, id: string, props: DeviceProps) => Promise<MachineDevice>) | undefined;
 
@@ -273,6 +279,9 @@ export class Machine {
     this.clock.freeze();
     this.clock.cancelAll();
     for (const d of this.devices) {
+      // Placed devices are destroyed once, by their placement's shutdown below (a second
+      // destroy would close their backends twice).
+      if (this.placedDevices?.models.has(d.id) || this.hotPlaced.has(d.id)) continue;
       try {
         d.model.destroy?.();
       } catch (e) {
@@ -318,6 +327,41 @@ export class Machine {
     if (!stream) throw new Error(`no console '${name}'`);
     const bytes = typeof data === 'string' ? Uint8Array.from(data, (c) => c.charCodeAt(0) & 0xff) : data;
     stream.input(bytes);
+  }
+
+  /**
+   * The first display device's screen access (render/types.ts DisplayDevice): the model itself
+   * or the one behind the monolithic placement's guard. Undefined without a display device, or
+   * when the display runs in a device worker (the channel has no display control RPC yet).
+   */
+  display(): DisplayDevice | undefined {
+    for (const d of this.devices) {
+      if (d.type.class !== 'display') continue;
+      const placed = this.displayModels.get(d.id) ?? d.model;
+      const inner = (placed as { model?: unknown }).model;
+      const disp = asDisplayDevice(inner) ?? asDisplayDevice(placed);
+      if (disp) return disp;
+    }
+    return undefined;
+  }
+
+  /** The display's text screen (80x25 lines in text modes, '' in graphics modes). */
+  screenText(): string {
+    return this.requireDisplay().screenText();
+  }
+
+  /** The display's current picture as a PNG file. */
+  screenshotPng(): Uint8Array {
+    return this.requireDisplay().screenshotPng();
+  }
+
+  private requireDisplay(): DisplayDevice {
+    const d = this.display();
+    if (d) return d;
+    const placed = this.devices.some((x) => x.type.class === 'display');
+    throw new Error(placed
+      ? 'the display device runs in a device worker: screen access needs the monolithic placement for now'
+      : 'the machine has no display device');
   }
 
   /** Everything a console has shown (the last 1 MiB). */
@@ -477,6 +521,7 @@ export class Machine {
     }
     this.core.reset();
     this.memoryMap.mapAll();
+    for (const v of this.vgaWirings) v.afterPageMap();
     this.memoryMap.setA20(true);
     this.platform.afterReset();
     this.events.emit('reset', { reason });
@@ -536,11 +581,15 @@ export async function createMachine(config: MachineConfig, host: MachineHost): P
     ram: new Uint8Array(0),
     onUnhandled: (a) => machine?.unhandled(a),
     onConflict: (m) => machine?.log('warn', 'bus', m),
-    onMmioLayoutChanged: () => memoryMap?.setMmioRanges(router.mmioRanges()),
+    onMmioLayoutChanged: () => remarkMmio(),
     onTimeAccess: () => machine?.core.requestExit(),
     mmioFallbackRead: (a, s: AccessSize) => memoryMap?.fallbackRead(a, s),
     mmioFallbackWrite: (a, s: AccessSize, v) => memoryMap?.fallbackWrite(a, s, v) ?? false,
   });
+  const remarkMmio = (): void => {
+    memoryMap?.setMmioRanges(router.mmioRanges());
+    for (const v of machine?.vgaWirings ?? []) v.afterPageMap();
+  };
   const { core, buffer } = await host.createCore(layout, router);
   const memory = new Uint8Array(buffer, 0, layout.totalBytes);
   memoryMap = new MemoryMap(core, layout, memory);
@@ -603,6 +652,8 @@ export async function createMachine(config: MachineConfig, host: MachineHost): P
     hostNowMs,
     irq: (id, n) => platformRef!.irqLine(id, byId.get(id)!.type, byId.get(id)!.resources, n),
     memory: buffer instanceof SharedArrayBuffer ? { buffer, layout } : undefined,
+    // The std VGA's window and BAR0 are served in this thread (vga-wiring.ts) when it shares VRAM.
+    framebufferCpuSideWindow: buffer instanceof SharedArrayBuffer,
     signals: { setA20: (e) => machine!.memoryMap.setA20(e), requestReset: (r) => machine!.requestReset(r) },
     isaDma: undefined,
     taint: (id, reason) => machine!.addTaint(id, reason),
@@ -649,9 +700,7 @@ export async function createMachine(config: MachineConfig, host: MachineHost): P
   // Consoles on device byte streams.
   for (const i of others) {
     if (i.console === undefined) continue;
-    if (placement !== 'monolithic') {
-      throw new Error(`device '${i.id}': a console needs the monolithic placement (device workers have no byte-stream backend adapter yet)`);
-    }
+    // Isolated: the launcher exports the stream to the device worker (src/workers/backend-bridge.ts).
     if (m.consoleStreams.has(i.console)) throw new Error(`console '${i.console}' is used twice`);
     const name = i.console;
     const stream = new ConsoleStream((bytes) => m.consoleOutput(name, bytes));
@@ -666,6 +715,17 @@ export async function createMachine(config: MachineConfig, host: MachineHost): P
       services,
     );
     for (const i of others) models.set(i.id, placed.models.get(i.id)!);
+  }
+  // The std VGA's CPU-side half: window and LFB accesses without a round trip to the device.
+  for (const i of others) {
+    if (i.type.class !== 'display') continue;
+    m.displayModels.set(i.id, models.get(i.id)!);
+    if (i.type.name !== 'VGA' || !services.framebufferCpuSideWindow) continue;
+    const vramBytes = Number(i.props.vgamem_mb ?? 16) * 1024 * 1024;
+    const vga = new VgaWiring(core, layout, memory, vramBytes, remarkMmio);
+    models.set(i.id, vga.wrap(models.get(i.id)!));
+    vga.tap(router);
+    m.vgaWirings.push(vga);
   }
   m.placed = placed;
   // PCI hot-plug: BAR-only PCI devices, placed the same way as the configured ones.
@@ -709,6 +769,7 @@ export async function createMachine(config: MachineConfig, host: MachineHost): P
   router.build();
   platform.wire();
   memoryMap.mapAll();
+  for (const v of m.vgaWirings) v.afterPageMap();
   platform.afterReset();
   core.reset();
   return m;

@@ -29,6 +29,7 @@ import { ideCmosGeometries, type IdeBackends } from '../devices/storage/ide/piix
 import { fdcCmosFloppies, type FdcBackends } from '../devices/storage/fdc/isa-fdc.js';
 import type { PciFunction } from '../devices/chipset/pci/config-space.js';
 import type { FwCfgConfig } from '../devices/chipset/fw-cfg-items.js';
+import type { RtcTimeSource } from '../devices/chipset/rtc.js';
 import { BOOT_LETTER } from './config.js';
 import type { IoRouter } from './io-router.js';
 import type { Machine, MachineDevice } from './machine.js';
@@ -37,6 +38,7 @@ import type { Machine, MachineDevice } from './machine.js';
 const PIIX3 = 'PIIX3';
 const DEBUGCON = 'isa-debugcon';
 const FW_CFG = 'fw_cfg_io';
+const RTC = 'mc146818rtc';
 
 export class Platform {
   private pic: InterruptController | undefined;
@@ -77,6 +79,13 @@ export class Platform {
       return sink;
     }
     if (type.name === FW_CFG) return this.fwCfgConfig();
+    if (type.name === RTC) {
+      // The guest's clock starts at the host's wall-clock time (QEMU's default -rtc base=utc).
+      const start = this.m.config.rtcStartEpochMs ?? this.m.host.hostNowMs?.();
+      if (start === undefined || !Number.isFinite(start)) return undefined;
+      const source: RtcTimeSource = { epochMs: () => start };
+      return source;
+    }
     void id;
     return undefined;
   }

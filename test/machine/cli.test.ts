@@ -1,7 +1,7 @@
 // The `bulkhead` command line: strict option parsing, and whole runs of `npx bulkhead` (exit 0
 // when --until matches, 1 with a one-line message on timeout, 2 on usage errors).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CORE_WASM_PATH } from '../../src/cli/node-host.js';
@@ -109,9 +109,25 @@ describe('bulkhead command', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/SYSLINUX \d[^]*Loading \/memtest/);
-    const bad = run(['--fda', 'public/images/floppy.img']);
+  });
+
+  it.skipIf(why !== undefined || !existsSync('public/images/vgabios-stdvga.bin'))('prints the text screen and writes a PNG screenshot at the end of the run', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bulkhead-shot-'));
+    const png = join(dir, 'screen.png');
+    const r = run(['--placement', 'monolithic', '--screenshot', png, '--screen-text', '--debugcon', join(dir, 'debugcon.txt'),
+      '--until', 'No bootable device.', '--timeout', '60']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    // SeaBIOS's messages, drawn by SeaVGABIOS in the 80x25 text mode.
+    const lines = r.stdout.split('\n');
+    expect(lines.length).toBeGreaterThanOrEqual(25);
+    expect(r.stdout).toMatch(/SeaBIOS \(version/);
+    const shot = readFileSync(png);
+    expect([...shot.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    expect(shot.readUInt32BE(16)).toBe(720); // IHDR width: 80 columns of 9 dots
+    const bad = run(['--screen-text', '--until', 'x', '--timeout', '1']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/--fda need --placement monolithic for now/);
+    expect(bad.stderr).toMatch(/--screenshot\/--screen-text need --placement monolithic for now/);
   });
 
   it.skipIf(why !== undefined)('exits 1 with a one-line message on timeout, and traces ports', () => {

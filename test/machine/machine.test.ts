@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createMachine, type Machine } from '../../src/machine/machine.js';
 import { PhysKind, RunExit } from '../../src/machine/cpu-api.js';
 import { nodeMachineHost } from '../../src/cli/node-host.js';
+import { nodeWorkerLauncher } from '../../src/node/worker-launcher.js';
 import { MemoryBlock } from '../../src/block/memory.js';
 import { ScriptedCore, scriptedCoreFactory, pciWrite, pciRead, type Step } from './scripted-core.js';
 
@@ -65,6 +66,67 @@ describe('Machine (scripted core, real chipset)', () => {
     expect(cmos(0x1d)).toBe(16);
     expect(cmos(0x23)).toBe(63);
   });
+
+  it('fills the CMOS disk geometry and floppy type byte for devices placed in workers (isolated)', async () => {
+    const disk = MemoryBlock.blank(16 * 63 * 512 * 20);
+    const floppy = MemoryBlock.blank(1474560);
+    let core!: ScriptedCore;
+    const host = nodeMachineHost({ createCore: scriptedCoreFactory((c) => { core = c; }), launcher: nodeWorkerLauncher() });
+    const m = await createMachine({
+      ramMiB: 16, bios: BIOS,
+      devices: [
+        { type: 'piix3-ide', props: { hda: 'ide-hd' }, backend: { hda: disk } },
+        { type: 'isa-fdc', props: { fda: 'auto' }, backend: { fda: floppy } },
+      ],
+    }, host);
+    machines.push(m);
+    expect(m.device('piix3-ide.0')!.local).toBe(false);
+    const cmos = (i: number) => { core.host.portWrite(0x70, 1, i); return core.host.portRead(0x71, 1); };
+    expect(cmos(0x10)).toBe(0x40); // drive A: 1.44 MB 3.5", no drive B:
+    expect(cmos(0x14) & 0xc1).toBe(0x01); // equipment byte: one floppy drive present
+    expect(cmos(0x12)).toBe(0xf0);
+    expect(cmos(0x1b) | (cmos(0x1c) << 8)).toBe(20);
+    expect(cmos(0x1d)).toBe(16);
+    expect(cmos(0x23)).toBe(63);
+  });
+
+  for (const placement of ['monolithic', 'isolated'] as const) {
+    it(`serves the VGA window and BAR0 in the CPU thread (${placement})`, async () => {
+      let core!: ScriptedCore;
+      const host = nodeMachineHost({
+        createCore: scriptedCoreFactory((c) => { core = c; }, { shared: true }),
+        launcher: placement === 'isolated' ? nodeWorkerLauncher() : undefined,
+      });
+      const m = await createMachine({ ramMiB: 32, bios: BIOS, devices: [{ type: 'VGA' }], placement }, host);
+      machines.push(m);
+      expect(m.vgaWirings.length).toBe(1);
+      const cpu = m.vgaWirings[0].cpu;
+      const h = core.host;
+      // Power-on: the window exits (MMIO), served by the CPU side, not the device.
+      expect(core.kind(0xb8000)).toBe(PhysKind.Mmio);
+      h.mmioWrite(0xb8000, 1, 0x41);
+      expect(cpu.stats.writes).toBe(1);
+      // Chain-4 with all planes, GR6 memory map 1 (A0000, 64 KiB): RAM pages onto the VRAM.
+      h.portWrite(0x3c4, 2, 0x0e04);
+      h.portWrite(0x3c4, 2, 0x0f02);
+      h.portWrite(0x3ce, 2, 0x0506);
+      expect(core.kind(0xa0000)).toBe(PhysKind.Ram);
+      expect(core.kind(0xaf000)).toBe(PhysKind.Ram);
+      expect(core.kind(0xb0000)).toBe(PhysKind.Mmio);
+      cpu.vram[5] = 0x5a;
+      expect(core.read8(0xa0005)).toBe(0x5a);
+      // BAR0 (the linear framebuffer) decoded at 0xE0000000: RAM pages onto the same VRAM.
+      pciWrite(h, 0x10, 0x10, 4, 0xe0000000);
+      pciWrite(h, 0x10, 0x04, 2, 0x0003);
+      expect(core.kind(0xe0000000)).toBe(PhysKind.Ram);
+      expect(core.read8(0xe0000005)).toBe(0x5a);
+      // Disabled decode: no RAM there any more. A reset restores the power-on window.
+      pciWrite(h, 0x10, 0x04, 2, 0x0001);
+      expect(core.kind(0xe0000000)).not.toBe(PhysKind.Ram);
+      m.reset();
+      expect(core.kind(0xa0000)).toBe(PhysKind.Mmio);
+    });
+  }
 
   it('delivers debugcon output to console watchers and reports a guest that halts for good', async () => {
     const { m } = await build(text('SeaBIOS (fake)\nNo bootable device.\n'));
@@ -268,12 +330,35 @@ describe('Machine consoles on device byte streams', () => {
     expect(core.host.portRead(0x3f8, 1)).toBe(0x7a);
   });
 
-  it('refuses a console on an isolated device with a clear error', async () => {
+  it('starts the RTC at the configured wall-clock time, by default the host clock', async () => {
+    const cmos = (core: ScriptedCore, reg: number) => { core.host.portWrite(0x70, 1, reg); return core.host.portRead(0x71, 1); };
+    const a = await build([], { rtcStartEpochMs: Date.UTC(2026, 10, 23, 19, 48, 7) });
+    // BCD, 24-hour (SeaBIOS and Linux read these): seconds, minutes, hours, day, month, year, century.
+    expect([0, 2, 4, 7, 8, 9, 0x32].map((r) => cmos(a.core, r))).toEqual([0x07, 0x48, 0x19, 0x23, 0x11, 0x26, 0x20]);
+    const b = await build([]);
+    const year = 2000 + Number((cmos(b.core, 9)).toString(16));
+    expect(year).toBe(new Date().getUTCFullYear());
+  });
+
+  it('connects an isa-serial port in a device worker to a named console, both directions (isolated)', async () => {
+    const script: Step[] = [
+      (h) => h.portWrite(0x3fb, 1, 0x80), (h) => h.portWrite(0x3f8, 1, 1), (h) => h.portWrite(0x3f9, 1, 0),
+      (h) => h.portWrite(0x3fb, 1, 0x03),
+      (h) => h.portWrite(0x3f8, 1, 0x4f), (h) => h.portWrite(0x3f8, 1, 0x4b),
+      (_h, c) => { c.interruptsEnabled = true; return RunExit.Halted; },
+    ];
+    let core!: ScriptedCore;
     const host = nodeMachineHost({
-      createCore: scriptedCoreFactory(() => {}),
-      launcher: { launch: () => Promise.reject(new Error('not used')) },
+      createCore: scriptedCoreFactory((c) => { core = c; c.script = script; }),
+      launcher: nodeWorkerLauncher(),
     });
-    await expect(createMachine({ ramMiB: 16, bios: BIOS, devices: [{ type: 'isa-serial', console: 'serial0' }] }, host))
-      .rejects.toThrow(/console needs the monolithic placement/);
+    const m = await createMachine({ ramMiB: 32, bios: BIOS, devices: [{ type: 'isa-serial', console: 'serial0' }] }, host);
+    machines.push(m);
+    expect(m.device('isa-serial.0')!.local).toBe(false);
+    const match = await m.runUntilText('OK', 10_000, ['serial0']);
+    expect(match.source).toBe('serial0');
+    m.sendConsole('serial0', 'z');
+    await until(() => (core.host.portRead(0x3fd, 1) & 1) === 1, 10_000);
+    expect(core.host.portRead(0x3f8, 1)).toBe(0x7a);
   });
 });

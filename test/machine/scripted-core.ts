@@ -79,9 +79,10 @@ export class ScriptedCore implements CpuCoreApi {
 }
 
 /** A MachineHost.createCore that builds a ScriptedCore over plain (non-shared) memory. */
-export function scriptedCoreFactory(onCreate: (core: ScriptedCore) => void) {
+export function scriptedCoreFactory(onCreate: (core: ScriptedCore) => void, opts: { shared?: boolean } = {}) {
   return async (layout: MemoryLayout, cpuHost: CpuHost) => {
-    const buffer = new ArrayBuffer(layout.totalBytes);
+    // Shared: as the real core's WebAssembly.Memory (device workers and the VGA CPU side get it).
+    const buffer = opts.shared ? new SharedArrayBuffer(layout.totalBytes) : new ArrayBuffer(layout.totalBytes);
     const core = new ScriptedCore(cpuHost, new Uint8Array(buffer));
     onCreate(core);
     return { core, buffer };
