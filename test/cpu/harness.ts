@@ -18,8 +18,7 @@ let wasmModule: object | undefined;
 function coreModule(): object {
   if (!wasmModule) {
     const WA = (globalThis as unknown as { WebAssembly: { Module: new (b: Uint8Array) => object } }).WebAssembly;
-    // BULKHEAD_CORE_WASM: another build of the core (bench/cpu.ts before/after comparisons)
-    wasmModule = new WA.Module(new Uint8Array(readFileSync(process.env.BULKHEAD_CORE_WASM ?? 'build/core.wasm')));
+    wasmModule = new WA.Module(new Uint8Array(readFileSync('build/core.wasm')));
   }
   return wasmModule;
 }
