@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stripAnsi } from '../terminal.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const IMAGES = join(ROOT, 'public/images');
@@ -23,15 +24,6 @@ export function image(name: string): string {
     throw new Error(`${path} is missing: run \`npm run images\` first (npm test does)`);
   }
   return path;
-}
-
-/** Removes CSI/OSC escape sequences and carriage returns from terminal output. */
-export function stripAnsi(text: string): string {
-  return text
-    .replace(/\x1b\[[0-?]*[ -/]*[@-~]/g, '')
-    .replace(/\x1b\][^\x07\x1b]*(\x07|\x1b\\)/g, '')
-    .replace(/\x1b[@-Z\\-_]/g, '')
-    .replace(/\r/g, '');
 }
 
 /** A running QEMU whose serial port is read and written by the test. */

@@ -12,6 +12,7 @@ import { FileBlock } from '../../src/node/file-block.js';
 import { OverlayBlock } from '../../src/block/overlay.js';
 import type { BlockBackend } from '../../src/block/api.js';
 import { missingForBoot, readFirmware } from './firmware.js';
+import { stripAnsi } from '../terminal.js';
 
 export const IMAGE_DIR = 'public/images';
 
@@ -21,15 +22,6 @@ export function missingForGuest(...images: string[]): string | undefined {
   if (m) return m;
   for (const i of images) if (!existsSync(`${IMAGE_DIR}/${i}`)) return `${IMAGE_DIR}/${i} is missing (run \`npm run images\`)`;
   return undefined;
-}
-
-/** Removes CSI/OSC escape sequences and carriage returns from terminal output. */
-export function stripAnsi(text: string): string {
-  return text
-    .replace(/\x1b\[[0-?]*[ -/]*[@-~]/g, '')
-    .replace(/\x1b\][^\x07\x1b]*(\x07|\x1b\\)/g, '')
-    .replace(/\x1b[@-Z\\-_]/g, '')
-    .replace(/\r/g, '');
 }
 
 export interface GuestOptions {
