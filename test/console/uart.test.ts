@@ -156,9 +156,11 @@ describe('16550A receive path and interrupts', () => {
     setup115200(r);
     r.wr(FCR, 0x01); // FIFO, trigger 1
     r.wr(MCR, 0x08);
-    // Fill the FIFO and overrun it.
-    r.be.input(new Uint8Array(17).fill(0x30));
-    r.host.clock.advance(r.charNs() * 17.5);
+    // Fill the FIFO and overrun it (in loopback: host input is flow-controlled and never overruns).
+    r.wr(MCR, 0x10);
+    for (let i = 0; i < 17; i++) r.wr(THR, 0x30);
+    r.wr(MCR, 0x08);
+    r.rd(MSR); // clear the deltas of leaving loopback
     r.be.setModemInputs({ cts: false, dsr: true, ri: false, dcd: true }); // DCTS
     r.wr(IER, 0x0f);
     expect(r.rd(IIR)).toBe(0xc6); // receiver line status (overrun)
@@ -204,8 +206,8 @@ describe('16550A receive path and interrupts', () => {
     setup115200(r);
     r.wr(FCR, 0x01);
     const data = Uint8Array.from({ length: 20 }, (_, i) => 0x40 + i);
-    r.be.input(data);
-    r.host.clock.advance(r.charNs() * 21);
+    r.wr(MCR, 0x10); // loopback: each THR write completes a character at once
+    for (const b of data) r.wr(THR, b);
     const dev = r.dev as unknown as { overruns: number };
     expect(dev.overruns).toBe(4);
     expect(r.rd(LSR)).toBe(0x63); // DR | OE | THRE | TEMT
@@ -214,11 +216,30 @@ describe('16550A receive path and interrupts', () => {
     expect(got).toEqual([...data.slice(0, 16)]);
   });
 
+  it('holds host input while the FIFO is full (flow control): nothing is lost', () => {
+    const r = rig();
+    setup115200(r);
+    r.wr(FCR, 0x01);
+    const data = Uint8Array.from({ length: 20 }, (_, i) => 0x40 + i);
+    r.be.input(data);
+    r.host.clock.advance(r.charNs() * 40); // the guest is slow to drain
+    const dev = r.dev as unknown as { overruns: number };
+    expect(dev.overruns).toBe(0);
+    expect(r.rd(LSR)).toBe(0x61); // DR | THRE | TEMT, no OE
+    const got: number[] = [];
+    while (r.rd(LSR) & 1) got.push(r.rd(RBR));
+    expect(got).toEqual([...data.slice(0, 16)]);
+    r.host.clock.advance(r.charNs() * 5);
+    while (r.rd(LSR) & 1) got.push(r.rd(RBR));
+    expect(got).toEqual([...data]);
+  });
+
   it('without FIFO a second character overruns the holding register', () => {
     const r = rig();
     setup115200(r);
-    r.be.input('xy');
-    r.host.clock.advance(r.charNs() * 3);
+    r.wr(MCR, 0x10);
+    r.wr(THR, 0x78);
+    r.wr(THR, 0x79);
     expect(r.rd(LSR)).toBe(0x63);
     expect(r.rd(RBR)).toBe(0x78);
     expect(r.rd(LSR)).toBe(0x60);
@@ -344,8 +365,9 @@ describe('16550A LSR shadow', () => {
     const withdrawn: number[] = [];
     r.host.withdrawShadow = (region, offset) => withdrawn.push(region * 8 + offset);
     setup115200(r);
-    r.be.input('ab');
-    r.host.clock.advance(r.charNs() * 2.5); // no FIFO: the second byte overruns
+    r.wr(MCR, 0x10); // loopback
+    r.wr(THR, 0x61);
+    r.wr(THR, 0x62); // no FIFO: the second byte overruns
     expect(withdrawn).toEqual([5]);
     expect(r.shadows.every((s) => (s.value & 0x02) === 0)).toBe(true);
     expect(r.rd(LSR)).toBe(0x63);

@@ -15,8 +15,8 @@
  * TEMT are set again immediately and a THRE interrupt is re-armed after every write, exactly
  * like a UART whose line runs infinitely fast. Receive: bytes from the backend are queued
  * host-side and moved into the receive FIFO one per character time (from the divisor and LCR),
- * so the FIFO fills like on a wire and overruns (LSR.OE, counted) happen only when the guest
- * does not drain it in time. The character-timeout indication fires after 4 character times
+ * so the FIFO fills like on a wire; host input is flow-controlled (held while the FIFO is full,
+ * as QEMU's chardev does), so LSR.OE (counted) arises only from loopback traffic. The character-timeout indication fires after 4 character times
  * without FIFO activity (host.clock timers).
  *
  * LSR is published as a shadow register (offset 5) whenever it changes, except while OE is set:
@@ -485,6 +485,14 @@ export class Uart16550 implements DeviceModel {
   /** The wire delivered the next host byte. */
   private deliverOne(): void {
     if (this.loopback || this.hostHead >= this.hostQueue.length) return;
+    // Host input is flow-controlled (QEMU's serial_can_receive): while the FIFO (or RBR) is
+    // full the far end holds the next character and offers it again one character time later,
+    // so typed input is never lost when the guest is slow to drain (a stalled host thread makes
+    // virtual time jump and would otherwise land a burst of characters at once).
+    if (this.rx.length >= (this.fifoEnabled ? FIFO_SIZE : 1)) {
+      this.rxTimer.setDeadline(this.host.clock.now() + this.characterTimeNs());
+      return;
+    }
     const b = this.hostQueue[this.hostHead++];
     if (this.hostHead > 4096 && this.hostHead * 2 > this.hostQueue.length) {
       this.hostQueue = this.hostQueue.slice(this.hostHead);
