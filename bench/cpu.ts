@@ -6,7 +6,10 @@
  */
 import { TestMachine, PM_PRELUDE, R } from '../test/cpu/harness.js';
 
-const RUNS = 5;
+// BENCH_RUNS / BENCH_FILTER (substring of the workload name) narrow a run; BULKHEAD_CORE_WASM
+// (test/cpu/harness.ts) benchmarks another build of the core for before/after comparisons.
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const FILTER = process.env.BENCH_FILTER ?? '';
 const BUDGET = 50_000_000;
 
 interface Workload { name: string; body: string; bytes?: number }
@@ -121,6 +124,7 @@ const rows: string[][] = [];
 for (const paging of [false, true]) {
   for (const w of workloads) {
     if (paging && w.body === 'REAL') continue;
+    if (FILTER && !(w.name + (paging ? ' (paging)' : '')).includes(FILTER)) continue;
     const mips: number[] = [];
     const cpuMips: number[] = [];
     const rates: number[] = [];

@@ -30,7 +30,7 @@ execFileSync('npx', ['asc', join(src, 'index.ts'), '--config', join(src, 'asconf
 
 const memory = new WebAssembly.Memory({ initial: 256, maximum: 65536, shared: true });
 const stub = () => 0;
-const env = { memory, portRead: stub, portWrite: stub, portReadString: stub, portWriteString: stub, mmioRead: stub, mmioWrite: stub, interruptAcknowledge: stub, ferr: stub };
+const env = { memory, portRead: stub, portWrite: stub, portReadString: stub, portWriteString: stub, mmioRead: stub, mmioWrite: stub, interruptAcknowledge: stub, ferr: stub, tscNow: stub };
 const { instance } = await WebAssembly.instantiate(readFileSync(out), { env });
 const heapBase = Number(instance.exports.heapBase());
 if (heapBase >= 0x100000) {

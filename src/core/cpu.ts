@@ -6,11 +6,12 @@ import {
   EDX, ES, CS, SS, DS, FS, GS, LDTR, TR, A_VALID, A_P, A_S, F_IF, F_TF, F_VM, F_RF, CR0_PE,
   eip, flagsReg, cr0, cr2, cr3, cr4, cpl, dr, gdtrBase, gdtrLimit, idtrBase, idtrLimit, halted,
   intrLine, nmiPending, nmiBlocked, intShadow, instrCount, sliceStart, exitRequested, tscOffset,
-  lastTsc, TSC_HOST, REGS, setSegCache, setCpl, segSel, a20Mask, fetchPage, sliceCount, eventFlag,
+  lastTsc, REGS, setSegCache, setCpl, segSel, a20Mask, fetchPage, sliceCount, eventFlag,
 } from './state';
 import { fault, faultVec, faultErr, clearFault, raise, tlbFlushAll } from './mem';
 import { readFlags, clearLazy } from './flags';
 import { step } from './exec';
+import { rawTsc } from './exec0f';
 import { setInstrStart, instrStart } from './ops';
 import { interrupt, INT_HW, setFlagsRaw } from './intr';
 import { fpuInit } from './fpu-link';
@@ -43,7 +44,7 @@ export function cpuReset(): void {
   halted = false; intShadow = false; nmiPending = false; nmiBlocked = false;
   tripleFault = false;
   clearFault();
-  tscOffset = -load<f64>(TSC_HOST) - <f64>sliceCount;
+  tscOffset = -rawTsc();
   lastTsc = 0;
   tlbFlushAll();
   fpuInit();
@@ -111,6 +112,7 @@ export function cpuRun(max: i32): i32 {
     if (tripleFault) { result = EXIT_TRIPLE; break; }
   }
   instrCount += <f64>sliceCount;
+  sliceCount = 0;
   return result;
 }
 

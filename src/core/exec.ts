@@ -32,7 +32,80 @@ const PREFIX_BITS: StaticArray<u32> = [0, 0x40404040, 0, 0x000000f0, 0, 0, 0, 0x
 @inline export function step(): void {
   const op = fetch8();
   if ((unchecked(PREFIX_BITS[op >> 5]) >> (op & 31)) & 1) { prefixed(op); return; }
+  if (o32 && hot32(op)) return;
   exec1(op);
+}
+
+/**
+ * The most frequent unprefixed 32-bit instructions, decoded with compare chains inlined into the
+ * run loop instead of exec1's jump table: on V8 an indirect jump per instruction costs about as
+ * much as a simple instruction's work. Only valid while o32 = a32 = CS.D = 1 with no prefix; each
+ * branch does exactly what the exec1 case does for 32-bit operands. False: exec1 handles `op`.
+ */
+@inline function hot32(op: u32): bool {
+  const hi = op & 0xf0;
+  if (hi == 0x40) { // INC/DEC r32
+    if (op < 0x48) w32(op & 7, inc32(r32(op & 7))); else w32(op & 7, dec32(r32(op & 7)));
+    return true;
+  }
+  if (hi == 0x70) { // Jcc rel8
+    const d = <u32><i32><i8>fetch8(); if (fault) return true;
+    if (condFast(op & 15)) jumpTo(eip + d);
+    return true;
+  }
+  if ((op & 0xc5) == 0x01) { // ALU r/m32,r32 and r32,r/m32 (ADD OR ADC SBB AND SUB XOR CMP)
+    const aop = (op >> 3) & 7;
+    decodeModrm(); if (fault) return true;
+    if ((op & 2) != 0) {
+      const b = mod == 3 ? r32(rmf) : rd32(eaSeg, eaOff); if (fault) return true;
+      const r = alu32(aop, r32(regf), b);
+      if (aop != 7) w32(regf, r);
+      return true;
+    }
+    if (mod == 3) {
+      const r = alu32(aop, r32(rmf), r32(regf));
+      if (aop != 7) w32(rmf, r);
+      return true;
+    }
+    if (aop == 7) { const a = rd32(eaSeg, eaOff); if (fault) return true; alu(7, a, r32(regf), 31); return true; }
+    const a = readRMW(4); if (fault) return true;
+    writeRMW(4, alu(aop, a, r32(regf), 31));
+    return true;
+  }
+  if (hi == 0x80) {
+    if (op == 0x8b) {
+      decodeModrm(); if (fault) return true;
+      const v = mod == 3 ? r32(rmf) : rd32(eaSeg, eaOff); if (fault) return true;
+      w32(regf, v);
+      return true;
+    }
+    if (op == 0x89) {
+      decodeModrm(); if (fault) return true;
+      if (mod == 3) w32(rmf, r32(regf)); else wr32(eaSeg, eaOff, r32(regf));
+      return true;
+    }
+    if (op == 0x8d) {
+      decodeModrm(); if (fault) return true;
+      if (mod == 3) { raise(6, -1); return true; }
+      w32(regf, eaOff);
+      return true;
+    }
+    if (op == 0x85) {
+      decodeModrm(); if (fault) return true;
+      const a = mod == 3 ? r32(rmf) : rd32(eaSeg, eaOff); if (fault) return true;
+      alu(4, a, r32(regf), 31);
+      return true;
+    }
+    return false;
+  }
+  if (hi == 0x50) { // PUSH/POP r32
+    if (op < 0x58) { push(4, r32(op & 7)); return true; }
+    const v = pop(4); if (fault) return true;
+    w32(op & 7, v);
+    return true;
+  }
+  if (op == 0xeb) { const d = <u32><i32><i8>fetch8(); if (fault) return true; jumpTo(eip + d); return true; }
+  return false;
 }
 
 function prefixed(first: u32): void {

@@ -7,7 +7,7 @@ import {
   CR0_WP, CR0_TS, CR0_NW, CR0_CD, CR0_ET, CR4_DE, CR4_TSD, CR4_PSE, CR4_PGE, cr0, cr2, cr3, cr4, cpl,
   eip, flagsReg, r8, w8, r16, w16, r32, w32, segSel, segAttr, segBase, segLimit, gdtrBase, gdtrLimit,
   idtrBase, idtrLimit, setCpl, setSegCache, A_VALID, A_P, A_S, A_DB, A_G, dr, sysenterCs,
-  sysenterEsp, sysenterEip, TSC_HOST, instrCount, sliceStart, tscOffset, lastTsc, sliceCount,
+  sysenterEsp, sysenterEip, instrCount, sliceStart, tscOffset, lastTsc, sliceCount,
 } from './state';
 import {
   fault, raise, fetch8, fetch16, rd16, rd32, wr16, wr32, tlbFlushAll, tlbFlushNonGlobal, tlbInvlpg,
@@ -22,6 +22,7 @@ import { readFlags, setResFlags, clearLazy, getZF } from './flags';
 import { cond, condFast, jumpTo, imul2 } from './ops';
 import { loadSeg, readDesc, descLo, descHi, dDpl, dPresent, dIsCode, dConforming, dBase, dLimit, dAttr, markAccessed } from './seg';
 import { fpuPresentLink } from './fpu-link';
+import { hostTscNow } from './host';
 
 const F_ZFb: u32 = 0x40;
 function setZF(z: bool): void { readFlags(); flagsReg = (flagsReg & ~F_ZFb) | (z ? F_ZFb : 0); }
@@ -417,8 +418,14 @@ export function cpuid(): void {
   w32(EAX, a); w32(EBX, b); w32(ECX, c); w32(EDX, d);
 }
 
+/** Raw TSC source: the live platform clock in ticks, or retired instructions without a source. */
+export function rawTsc(): f64 {
+  const h = hostTscNow();
+  return h >= 0 ? Math.floor(h) : instrCount + <f64>sliceCount;
+}
+/** IA32_TSC: raw source plus the WRMSR/reset offset, forced strictly monotonic. */
 export function currentTsc(): f64 {
-  let t = load<f64>(TSC_HOST) + <f64>sliceCount + tscOffset;
+  let t = rawTsc() + tscOffset;
   if (t <= lastTsc) t = lastTsc + 1;
   lastTsc = t;
   return t;

@@ -4,7 +4,7 @@
 import {
   r32, w32, segSel, segBase, segLimit, segAttr, setSegCache, loadSegReal, eip, cr0, cr2, cr3, cr4,
   cpl, setCpl, gdtrBase, gdtrLimit, idtrBase, idtrLimit, intrLine, a20Mask, halted, exitRequested,
-  instrCount, TSC_HOST, PAGE_MAP, dr, CORE_END, nmiBlocked, eventFlag,
+  instrCount, sliceCount, PAGE_MAP, dr, CORE_END, nmiBlocked, eventFlag,
 } from './state';
 import { mapPhysical as mapPhys, tlbFlushAll, physRd8, physWr8 } from './mem';
 import { readFlags } from './flags';
@@ -24,9 +24,8 @@ export function mapPhysical(physStart: u32, length: u32, kind: u32, memOffset: u
   mapPhys(physStart, length, kind, memOffset);
 }
 export function requestExit(): void { exitRequested = true; eventFlag = true; }
-export function instructionCount(): f64 { return instrCount; }
-/** Address of the f64 TSC value the host writes before each run() (ticks at the slice start). */
-export function tscHostAddress(): u32 { return TSC_HOST; }
+/** Retired instructions; live inside run() too (host callbacks see the count so far). */
+export function instructionCount(): f64 { return instrCount + <f64>sliceCount; }
 export function coreEnd(): u32 { return CORE_END; }
 export function isHalted(): i32 { return halted ? 1 : 0; }
 

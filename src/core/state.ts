@@ -13,8 +13,6 @@ export const SEG_ATTR: u32 = 0x1000a0;      // access byte | flags nibble << 12 
 export const SEG_LO: u32 = 0x1000c0;        // lowest valid offset (expand-down: limit+1)
 export const SEG_HI: u32 = 0x1000e0;        // highest valid offset
 export const SEG_RIGHTS: u32 = 0x100100;    // RIGHT_READ | RIGHT_WRITE, precomputed
-export const MSR_AREA: u32 = 0x100200;      // misc f64 shared with host (TSC)
-export const TSC_HOST: u32 = 0x100200;      // f64 written by the host before run()
 export const TLB_LIST: u32 = 0x101000;      // valid TLB vpn list, TLB_LIST_MAX x u32
 export const TLB_LIST_MAX: u32 = 16384;
 export const TLB_INFO: u32 = 0x200000;      // 1 Mi x u8 permission bits per linear page
@@ -89,7 +87,7 @@ export let tscOffset: f64 = 0;
 export let lastTsc: f64 = 0;
 export let instrCount: f64 = 0;
 export let sliceStart: f64 = 0;
-/** Instructions retired in the current run() slice (the TSC advances by one per instruction). */
+/** Instructions retired in the current run() slice. */
 export let sliceCount: i32 = 0;
 export let exitRequested: bool = false;
 export let smm: bool = false;

@@ -64,7 +64,7 @@ export interface CpuCoreApi {
   mapPhysical(physStart: number, length: number, kind: PhysKind, memOffset: number): void;
   /** Stop run() at the next instruction boundary (called from a host callback). */
   requestExit(): void;
-  /** Instructions retired since reset. */
+  /** Instructions retired since reset (live: also correct inside a host callback during run()). */
   readonly instructionCount: number;
   /** Time-stamp counter source: the core asks the platform's clock through this. */
   setTscSource(nowNs: () => number, tscHz: number): void;

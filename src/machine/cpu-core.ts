@@ -25,7 +25,6 @@ export interface CoreExports {
   mapPhysical(physStart: number, length: number, kind: number, memOffset: number): void;
   requestExit(): void;
   instructionCount(): number;
-  tscHostAddress(): number;
   isHalted(): number;
   getReg(i: number): number;
   setReg(i: number, v: number): void;
@@ -54,7 +53,6 @@ const SEG_NAMES = ['es', 'cs', 'ss', 'ds', 'fs', 'gs', 'ldtr', 'tr'] as const;
 
 export class CpuCore implements CpuCoreApi {
   readonly exports: CoreExports;
-  private readonly tscView: Float64Array;
   private tscNow: () => number = () => 0;
   private tscHz = 0;
 
@@ -73,16 +71,15 @@ export class CpuCore implements CpuCoreApi {
       mmioWrite: (phys: number, s: number, v: number) => host.mmioWrite(phys >>> 0, size(s), v >>> 0),
       interruptAcknowledge: () => host.interruptAcknowledge() & 0xff,
       ferr: (level: number) => host.ferr?.(level !== 0),
+      // Read live on RDTSC/RDMSR/WRMSR of IA32_TSC only; -1 = no source (the core counts instructions).
+      tscNow: () => (this.tscHz > 0 ? (this.tscNow() * this.tscHz) / 1e9 : -1),
     };
     const instance = new api.Instance(module, { env });
     this.exports = instance.exports as unknown as CoreExports;
-    this.tscView = new Float64Array(memory.buffer as ArrayBuffer, this.exports.tscHostAddress(), 1);
     this.exports.reset();
   }
 
   run(maxInstructions: number): RunExit {
-    if (this.tscHz > 0) this.tscView[0] = Math.floor((this.tscNow() * this.tscHz) / 1e9);
-    else this.tscView[0] = this.exports.instructionCount();
     return this.exports.run(maxInstructions | 0) as RunExit;
   }
   reset(): void { this.exports.reset(); }

@@ -18,7 +18,8 @@ let wasmModule: object | undefined;
 function coreModule(): object {
   if (!wasmModule) {
     const WA = (globalThis as unknown as { WebAssembly: { Module: new (b: Uint8Array) => object } }).WebAssembly;
-    wasmModule = new WA.Module(new Uint8Array(readFileSync('build/core.wasm')));
+    // BULKHEAD_CORE_WASM: another build of the core (bench/cpu.ts before/after comparisons)
+    wasmModule = new WA.Module(new Uint8Array(readFileSync(process.env.BULKHEAD_CORE_WASM ?? 'build/core.wasm')));
   }
   return wasmModule;
 }

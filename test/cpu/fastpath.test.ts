@@ -1,0 +1,68 @@
+/**
+ * The inlined 32-bit fast path (hot32 in src/core/exec.ts) against the general decoder (exec1):
+ * the same random instruction stream runs twice in flat 32-bit protected mode, once plain (an
+ * unprefixed instruction with o32 = a32 = CS.D = 1 takes hot32) and once with a redundant DS
+ * prefix before every instruction (a prefixed instruction always goes through exec1; DS is the
+ * default segment of every memory operand used here, so the prefix changes nothing per Intel
+ * SDM Vol. 2 2.1.1). Registers, arithmetic flags and the data area must end identical.
+ */
+import { describe, it, expect } from 'vitest';
+import { TestMachine, PM_PRELUDE, RunExit } from './harness.js';
+
+const REGS = ['eax', 'ecx', 'edx', 'esi', 'edi', 'ebp'];
+const ALU = ['add', 'or', 'adc', 'sbb', 'and', 'sub', 'xor', 'cmp'];
+
+/** Deterministic PRNG (xorshift32) so a failure reproduces. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return s; };
+}
+
+/** One random hot-path instruction (memory operands are [ebx+disp] / [ebx+esi*4+disp], ebx = data). */
+function instr(r: () => number, label: number): string[] {
+  const reg = () => REGS[r() % REGS.length];
+  const mem = () => (r() & 1 ? `dword [ebx + ${(r() % 32) * 4}]` : `dword [ebx + esi*4 + ${(r() % 8) * 4}]`);
+  const alu = () => ALU[r() % ALU.length];
+  switch (r() % 12) {
+    case 0: return [`${r() & 1 ? 'inc' : 'dec'} ${reg()}`];
+    case 1: return [`${alu()} ${reg()}, ${reg()}`];
+    case 2: return [`${alu()} ${reg()}, ${mem()}`];
+    case 3: return [`${alu()} ${mem()}, ${reg()}`];
+    case 4: return [`mov ${reg()}, ${mem()}`];
+    case 5: return [`mov ${mem()}, ${reg()}`];
+    case 6: return [`lea ${reg()}, [${reg()} + ${reg()}*${[1, 2, 4, 8][r() % 4]} + ${(r() % 4096) - 2048}]`];
+    case 7: return [`test ${reg()}, ${r() & 1 ? reg() : mem()}`];
+    case 8: { const a = reg(); return [`push ${a}`, `pop ${reg()}`]; }
+    case 9: return [`j${['o', 'no', 'b', 'ae', 'e', 'ne', 'be', 'a', 's', 'ns', 'p', 'np', 'l', 'ge', 'le', 'g'][r() % 16]} short .s${label}`, `inc eax`, `.s${label}:`];
+    case 10: return [`jmp short .s${label}`, `dec ecx`, `.s${label}:`];
+    default: return [`mov ${reg()}, ${r() | 0}`];
+  }
+}
+
+function run(lines: string[], prefixed: boolean, seed: number): { regs: number[]; flags: number; data: number[] } {
+  const m = new TestMachine();
+  const r = rng(seed * 7919);
+  const init = REGS.map((x) => `  mov ${x}, ${x === 'esi' ? r() % 8 : r() | 0}`).join('\n');
+  const body = lines.map((l) => (prefixed && !l.endsWith(':') ? `  db 0x3e\n  ${l}` : l.endsWith(':') ? l : `  ${l}`)).join('\n');
+  m.loadAsm(`${PM_PRELUDE}\ntest:\n  mov ebx, 0x6000\n${init}\n  push dword ${r() & 0x8d5}\n  popfd\n${body}\n  pushfd\n  pop dword [0x5f0]\n  hlt\n`);
+  for (let i = 0; i < 64; i++) m.w32(0x6000 + i * 4, rng(seed + i)());
+  expect(m.run(1_000_000)).toBe(RunExit.HaltedForever);
+  return {
+    regs: [0, 1, 2, 3, 4, 5, 6, 7].map((i) => m.reg(i)),
+    flags: m.r32(0x5f0) & 0x8d5,
+    data: Array.from({ length: 64 }, (_, i) => m.r32(0x6000 + i * 4)),
+  };
+}
+
+describe('32-bit fast path = general decoder', () => {
+  it('random streams of INC/DEC, ALU, MOV, LEA, TEST, PUSH/POP, Jcc and JMP agree', () => {
+    for (let seed = 1; seed <= 40; seed++) {
+      const r = rng(seed);
+      const lines: string[] = [];
+      for (let i = 0; i < 60; i++) lines.push(...instr(r, i));
+      const fast = run(lines, false, seed);
+      const slow = run(lines, true, seed);
+      expect({ seed, ...fast }).toEqual({ seed, ...slow });
+    }
+  });
+});
