@@ -1,6 +1,9 @@
 /**
  * CPU side of a device channel. Posted writes go into a single-producer ring and the CPU goes
- * on (PCI posted-write semantics; order preserved). Reads are queued behind the writes through
+ * on (PCI posted-write semantics; order preserved). Port and MMIO writes are published to the
+ * worker in batches (one Atomics.store of the head and at most one doorbell per POST_BATCH
+ * writes), and always before a read, a shadow read, a drain check, a clock publication (every
+ * CPU slice) and any other posted op, so a write is never held longer than one slice. Reads are queued behind the writes through
  * a one-entry request slot and the CPU waits with Atomics.wait until the worker answers or the
  * deadline passes (vfio-user's message timeout). Also: shadow-register reads, bulk transfers
  * through the data area, and polling of the interrupt lines and platform signals the worker
@@ -14,6 +17,9 @@ import {
 } from './layout.js';
 import type { FailureCause } from './protocol.js';
 import { utf8Decode } from './utf8.js';
+
+/** Port/MMIO writes queued before the head is published to the worker. */
+const POST_BATCH = 32;
 
 export interface ChannelClientOptions {
   /** Read deadline in ms (default 5000). */
@@ -36,6 +42,8 @@ export class ChannelClient {
   private readonly f64Clock: Float64Array;
   private readonly f64Stats: Float64Array;
   private head = 0;
+  /** The head as last stored in W.HEAD (the worker sees entries up to here). */
+  private publishedHead = 0;
   private cachedTail = 0;
   private reqSeq = 0;
   private lastIrqSeq = 0;
@@ -59,6 +67,7 @@ export class ChannelClient {
     this.f64Clock = new Float64Array(buffer, CLOCK_BYTE, 3);
     this.f64Stats = new Float64Array(buffer, STATS_BYTE, MAX_DEVICES * STATS_PER_DEVICE);
     this.head = Atomics.load(this.i32, W.HEAD);
+    this.publishedHead = this.head;
     this.cachedTail = Atomics.load(this.i32, W.TAIL);
     this.reqSeq = Atomics.load(this.i32, W.REQ_SEQ);
     this.lastBeatAt = opts.hostNowMs();
@@ -113,12 +122,21 @@ export class ChannelClient {
     i32[base + 1] = offset | 0;
     i32[base + 2] = value | 0;
     this.head = (this.head + 1) | 0;
-    Atomics.store(i32, W.HEAD, this.head);
-    this.ring();
+    if ((op === PostedOp.IoWrite || op === PostedOp.MmioWrite) && ((this.head - this.publishedHead) | 0) < POST_BATCH) return true;
+    this.publish();
     return true;
   }
 
+  /** Make every queued posted write visible to the worker (and wake it if it sleeps). */
+  publish(): void {
+    if (this.head === this.publishedHead) return;
+    this.publishedHead = this.head;
+    Atomics.store(this.i32, W.HEAD, this.head);
+    this.ring();
+  }
+
   private waitForSpace(): boolean {
+    this.publish();
     const i32 = this.i32;
     const start = this.opts.hostNowMs();
     const deadline = start + this.opts.deadlineMs;
@@ -142,6 +160,7 @@ export class ChannelClient {
 
   /** True when every posted write has been applied by the worker. */
   drained(): boolean {
+    this.publish();
     return Atomics.load(this.i32, W.TAIL) === this.head;
   }
 
@@ -161,6 +180,10 @@ export class ChannelClient {
     i32[W.REQ_OFFSET] = offset | 0;
     i32[W.REQ_SIZE] = size;
     i32[W.REQ_ARG] = arg | 0;
+    if (this.head !== this.publishedHead) {
+      this.publishedHead = this.head;
+      Atomics.store(i32, W.HEAD, this.head);
+    }
     Atomics.store(i32, W.REQ_SEQ, seq);
     this.ring();
     // Fast path: a short spin catches answers that arrive within a few microseconds.
@@ -208,7 +231,9 @@ export class ChannelClient {
    * this size; undefined otherwise.
    */
   shadowRead(slot: number, size: number): number | undefined {
-    if (this.dead || Atomics.load(this.i32, W.TAIL) !== this.head) return undefined;
+    if (this.dead) return undefined;
+    if (this.head !== this.publishedHead) this.publish();
+    if (Atomics.load(this.i32, W.TAIL) !== this.head) return undefined;
     const w = SHADOW_WORD + slot * 2;
     const meta = Atomics.load(this.i32, w + 1);
     if ((meta & 0x1ff) !== (0x100 | size)) return undefined;
@@ -292,6 +317,7 @@ export class ChannelClient {
     this.f64Clock[1] = hostMs;
     this.f64Clock[2] = running ? 1 : 0;
     Atomics.add(i32, W.CLOCK_SEQ, 1);
+    this.publish();
   }
 
   /** Worker-kept counters of device `dev`: DMA bytes and IRQ raises. */

@@ -368,6 +368,20 @@ export async function placeIsolated(specs: readonly DeviceSpec[], services: Plac
       peek: (o) => slot.link!.api.peek(o),
       poke: (o, v) => slot.link!.api.poke(o, v),
     })),
+    display(id) {
+      const { slot, d } = find(id);
+      if (d.type.class !== 'display') return undefined;
+      const api = () => {
+        if (slot.health !== 'running' || !slot.link) return Promise.reject(new Error(`${id}: the display worker is ${slot.health}`));
+        slot.client?.publish(); // batched posted writes must reach the worker before it renders
+        return Promise.resolve(slot.link.api);
+      };
+      return {
+        screenText: async () => (await api()).screenText(d.dev),
+        screenshotPng: async () => (await api()).screenshotPng(d.dev),
+        displayMode: async () => (await api()).displayMode(d.dev),
+      };
+    },
     async shutdown() {
       for (const slot of slots) {
         slot.health = 'detached';

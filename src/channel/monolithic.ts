@@ -16,6 +16,7 @@ import type { DeviceSpec, PlacedDevices, PlacementServices } from './placement.j
 import { PLACEMENT_DEFAULTS } from './placement.js';
 import { emptyStats, type DeviceHealth, type DeviceStats, type FailureCause, type FailureResponse } from './protocol.js';
 import { resolveBackend } from './worker-host.js';
+import { asDisplayDevice, type DisplayDevice } from '../devices/display/render/types.js';
 
 class GuardedDevice implements DeviceModel {
   model?: DeviceModel;
@@ -178,6 +179,21 @@ class GuardedDevice implements DeviceModel {
     return v;
   }
 
+  /**
+   * A screen-access call into the display model (placed.display): rejected unless running; an
+   * exception from the model is a crash, as for any other call into device code.
+   */
+  async displayCall<T>(fn: (d: DisplayDevice) => T): Promise<T> {
+    const d = asDisplayDevice(this.model);
+    if (!d || this.health !== 'running') throw new Error(`${this.spec.id}: the display device is ${d ? this.health : 'not a display device'}`);
+    try {
+      return fn(d);
+    } catch (e) {
+      this.fail('crash', `device code threw: ${describe(e)}`);
+      throw e;
+    }
+  }
+
   ioRead(region: number, offset: number, size: AccessSize): number {
     this.stats.reads++;
     return fit(this.call(allOnes(size), true, (m) => (m.ioRead ? m.ioRead(region, offset, size) : allOnes(size))), size);
@@ -316,6 +332,15 @@ export async function placeMonolithic(specs: readonly DeviceSpec[], services: Pl
     },
     settled: async () => { /* restarts are synchronous */ },
     workers: () => [],
+    display(id) {
+      const g = find(id);
+      if (g.type.class !== 'display') return undefined;
+      return {
+        screenText: () => g.displayCall((d) => d.screenText()),
+        screenshotPng: () => g.displayCall((d) => d.screenshotPng()),
+        displayMode: () => g.displayCall((d) => d.displayMode()),
+      };
+    },
     async shutdown() {
       for (const g of devices.values()) {
         try { g.model?.destroy?.(); } catch { /* ignore */ }

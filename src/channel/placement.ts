@@ -19,6 +19,7 @@
  */
 import type { Clock, DeviceModel, DeviceProps, IrqLine, IsaDma, LogLevel, PlatformSignals } from '../devices/api.js';
 import type { MemoryLayout } from '../machine/layout.js';
+import type { DisplayModeInfo } from '../devices/display/render/types.js';
 import type { DeviceHealth, DeviceStats, DeviceWorkerLauncher, FailureResponse, PlacementEvent, ProbeResult, WorkerClass, WorkerHello } from './protocol.js';
 import { placeIsolated } from './isolated.js';
 import { placeMonolithic } from './monolithic.js';
@@ -95,6 +96,20 @@ export interface PlacedWorker {
   poke(offset: number, value: number): Promise<void>;
 }
 
+/**
+ * Screen access of a placed display device (render/types.ts DisplayDevice), the same async shape
+ * in both placements. Isolated: control calls (comlink) to the display worker, which renders
+ * there after applying the posted writes queued so far; never the port-I/O path. Monolithic:
+ * the guarded model, called directly. Rejects when the device is not running (failed, detached,
+ * restarting). renderFrame is not offered: the display's own refresh (the canvas sink) is the
+ * one consumer of its dirty rows, and a second one would take rows from it.
+ */
+export interface PlacedDisplay {
+  screenText(): Promise<string>;
+  screenshotPng(): Promise<Uint8Array>;
+  displayMode(): Promise<DisplayModeInfo>;
+}
+
 export interface PlacedDevices {
   readonly placement: Placement;
   /** The device models by instance id, to register with the I/O router. */
@@ -128,6 +143,8 @@ export interface PlacedDevices {
   /** Resolves when no restart is in progress. */
   settled(): Promise<void>;
   workers(): PlacedWorker[];
+  /** Screen access of display device `id`; undefined if `id` is not a display-class device. */
+  display(id: string): PlacedDisplay | undefined;
   shutdown(): Promise<void>;
 }
 

@@ -7,6 +7,7 @@
 import type { DeviceClass, DeviceProps, LogLevel, Resources } from '../devices/api.js';
 import type { MemoryLayout } from '../machine/layout.js';
 import type { ShadowSlot } from './shadow.js';
+import type { DisplayModeInfo } from '../devices/display/render/types.js';
 
 /** What went wrong with a device worker (or, monolithic, with a device). */
 export type FailureCause =
@@ -153,6 +154,13 @@ export interface DeviceWorkerApi {
   /** Read / write one byte of the machine memory at an absolute offset (tests). */
   peek(offset: number): number;
   poke(offset: number, value: number): void;
+  /**
+   * Screen access of display device `dev` (render/types.ts DisplayDevice), after the posted
+   * writes queued so far were applied. Throws if the device is not a display device.
+   */
+  screenText(dev: number): string;
+  screenshotPng(dev: number): Uint8Array;
+  displayMode(dev: number): DisplayModeInfo;
 }
 
 /** The device classes that get a worker of their own in the isolated placement. */

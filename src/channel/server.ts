@@ -1,8 +1,9 @@
 /**
  * Worker side of a device channel: drains the posted-write ring in order, then answers the
- * synchronous request (so a read always sees every earlier write), and sleeps on the doorbell
- * with Atomics.waitAsync (optionally after a short synchronous Atomics.wait window, which
- * catches back-to-back reads without a trip through the event loop). It yields to the event
+ * synchronous request (so a read always sees every earlier write), polls for more work for a
+ * bounded, adaptive time (tens of µs while requests keep arriving, a few µs when idle), then
+ * sleeps on the doorbell with Atomics.waitAsync (optionally after a short synchronous
+ * Atomics.wait window, which catches back-to-back reads without a trip through the event loop). It yields to the event
  * loop regularly so timers, backends and control RPC keep running while the CPU is busy.
  *
  * Any exception escaping device code is fatal for the worker: the device state is unknown, so
@@ -31,9 +32,19 @@ export interface ChannelServerOptions {
   syncWaitMs: number;
   /** Longest stretch of back-to-back work before yielding to the event loop (ms). */
   maxBusyMs: number;
-  /** Polls for new work before going to sleep (0 = sleep at once). */
-  spinIterations: number;
+  /**
+   * Longest time (µs) the loop polls for new work after serving before it sleeps (0 = sleep at
+   * once). The budget adapts: it halves each time a spin ends with no work, and doubles back
+   * towards this maximum each time work arrives while spinning or soon after a sleep, so an idle
+   * worker sleeps and a burst of reads is served without futex wake-ups on either side.
+   */
+  spinMaxUs: number;
 }
+
+/** Floor of the adaptive spin budget (µs): cheap enough to keep, long enough to catch a burst. */
+const SPIN_MIN_US = 2;
+/** A wake-up this soon (ms) after going to sleep means requests keep coming: spin longer. */
+const BUSY_WAKE_MS = 1;
 
 /** Atomics.waitAsync (ES2024; in Chromium and Node ≥ 16), typed here because lib is ES2022. */
 type WaitAsyncResult = { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> };
@@ -46,6 +57,9 @@ export class ChannelServer {
   private publishedTail: number;
   private stopped = false;
   private hangRequested = false;
+  /** Current spin budget in µs (adaptive, between SPIN_MIN_US and opts.spinMaxUs). */
+  private spinUs: number;
+  private sleptAt = 0;
 
   constructor(
     readonly buffer: SharedArrayBuffer,
@@ -62,6 +76,7 @@ export class ChannelServer {
     this.data = new Uint8Array(buffer, DATA_BYTE, DATA_BYTES);
     this.tail = Atomics.load(this.i32, W.TAIL);
     this.publishedTail = this.tail;
+    this.spinUs = opts.spinMaxUs;
   }
 
   /** Mark the channel ready and start serving. */
@@ -90,9 +105,41 @@ export class ChannelServer {
     wakeCpu(this.wake);
   }
 
+  /**
+   * Apply the posted writes queued so far (and answer a pending read) from outside the loop: a
+   * control call that renders the screen then sees every register write the guest made before
+   * it. Device exceptions are fatal here as in the loop.
+   */
+  catchUp(): void {
+    if (this.stopped || this.hangRequested) return;
+    try {
+      this.serve();
+    } catch (e) {
+      const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      this.markDead(`device code threw: ${msg}`);
+      this.onFatal(msg);
+      throw e;
+    }
+  }
+
   private pending(): boolean {
     const i32 = this.i32;
     return Atomics.load(i32, W.HEAD) !== this.tail || Atomics.load(i32, W.REQ_SEQ) !== Atomics.load(i32, W.RESP_SEQ);
+  }
+
+  /** Poll for work for up to `us` µs (the clock is read every 64 polls). True if work came. */
+  private spinFor(us: number): boolean {
+    if (us <= 0) return false;
+    const end = this.loop.hostNowMs() + us / 1000;
+    for (;;) {
+      for (let i = 0; i < 64; i++) if (this.pending()) return true;
+      if (this.loop.hostNowMs() >= end) return this.pending();
+    }
+  }
+
+  /** Work woke the worker: if it slept only briefly, requests keep coming, so spin longer. */
+  private wokeUp(): void {
+    if (this.loop.hostNowMs() - this.sleptAt < BUSY_WAKE_MS) this.spinUs = Math.min(this.opts.spinMaxUs, this.spinUs * 4);
   }
 
   private run = (): void => {
@@ -112,24 +159,32 @@ export class ChannelServer {
         // Fault injection: spin forever; only the heartbeat and read deadlines notice.
         for (;;) { /* hang */ }
       }
-      // Spin briefly before sleeping: back-to-back reads then find the worker awake, and
-      // neither side pays for a futex wake-up. The CPU does not ring while SLEEPING is 0.
-      let found = false;
-      for (let spin = this.opts.spinIterations; spin > 0; spin--) {
-        if (this.pending()) { found = true; break; }
+      // Spin for a bounded time before sleeping: back-to-back reads then find the worker
+      // awake, and neither side pays for a futex wake-up (a CPU that slept waiting for the
+      // answer needs longer to wake than a short spin lasts, so a budget shorter than that
+      // would never pay off). The CPU does not ring while SLEEPING is 0.
+      if (this.spinFor(this.spinUs)) {
+        this.spinUs = Math.min(this.opts.spinMaxUs, this.spinUs * 2);
+        if (this.loop.hostNowMs() - start > this.opts.maxBusyMs) {
+          this.loop.macrotask(this.run);
+          return;
+        }
+        continue;
       }
-      if (found) continue;
+      this.spinUs = Math.max(Math.min(SPIN_MIN_US, this.opts.spinMaxUs), this.spinUs / 2);
       const d = Atomics.load(i32, W.DOORBELL);
       Atomics.store(i32, W.SLEEPING, 1);
       if (this.pending()) {
         Atomics.store(i32, W.SLEEPING, 0);
       } else if (this.opts.syncWaitMs > 0) {
+        this.sleptAt = this.loop.hostNowMs();
         const r = Atomics.wait(i32, W.DOORBELL, d, this.opts.syncWaitMs);
         Atomics.store(i32, W.SLEEPING, 0);
         if (r === 'timed-out' && !this.pending()) {
           this.sleepAsync();
           return;
         }
+        this.wokeUp();
       } else {
         this.sleepAsync();
         return;
@@ -150,9 +205,11 @@ export class ChannelServer {
       this.loop.macrotask(this.run);
       return;
     }
+    this.sleptAt = this.loop.hostNowMs();
     const r = waitAsync(i32, W.DOORBELL, d);
     const resume = (): void => {
       Atomics.store(i32, W.SLEEPING, 0);
+      this.wokeUp();
       this.run();
     };
     if (r.async) r.value.then(resume);

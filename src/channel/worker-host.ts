@@ -27,12 +27,20 @@ export function registerBackendAdapter(kind: string, adapter: BackendAdapter): v
   backendAdapters.set(kind, adapter);
 }
 
+/**
+ * The backend for a description: adapters apply until the value is no registered `{ kind }`
+ * (a bridged record may hold a description of its own, e.g. `{ kind: 'canvas', canvas }`
+ * inside `{ kind: 'bridged', value }`), at most 4 times.
+ */
 export function resolveBackend(raw: unknown): unknown {
-  if (raw && typeof raw === 'object' && typeof (raw as { kind?: unknown }).kind === 'string') {
-    const a = backendAdapters.get((raw as { kind: string }).kind);
-    if (a) return a(raw as Record<string, unknown>);
+  let v = raw;
+  for (let depth = 0; depth < 4; depth++) {
+    if (!v || typeof v !== 'object' || typeof (v as { kind?: unknown }).kind !== 'string') return v;
+    const a = backendAdapters.get((v as { kind: string }).kind);
+    if (!a) return v;
+    v = a(v as Record<string, unknown>);
   }
-  return raw;
+  return v;
 }
 
 class SharedIrqLine implements IrqLine {

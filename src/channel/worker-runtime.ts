@@ -6,6 +6,7 @@
  * exposes it over comlink for control calls only.
  */
 import type { DeviceClass, DeviceModel } from '../devices/api.js';
+import { asDisplayDevice, type DisplayDevice } from '../devices/display/render/types.js';
 import { loadDeviceTypes } from './device-types.js';
 import type { MemoryLayout } from '../machine/layout.js';
 import { SharedGuestMemory } from './guest-memory.js';
@@ -24,8 +25,8 @@ export interface WorkerRuntimeEnv extends HostTimers, ServerLoop {
   throwUncaught(error: Error): void;
   /** Synchronous wait window of the server loop (ms). */
   syncWaitMs?: number;
-  /** Polls for new work before the server loop sleeps. */
-  spinIterations?: number;
+  /** Longest poll for new work (µs) before the server loop sleeps (adaptive below it). */
+  spinMaxUs?: number;
 }
 
 const METHODS = ['ioRead', 'ioWrite', 'ioReadString', 'ioWriteString', 'mmioRead', 'mmioWrite', 'pciConfigRead', 'pciConfigWrite', 'pciBarChanged', 'reset', 'saveState', 'loadState', 'destroy'] as const;
@@ -36,6 +37,7 @@ export class DeviceWorkerRuntime {
   private memoryBuffer?: SharedArrayBuffer;
   private layout?: MemoryLayout;
   private fatal?: string;
+  private models: (DeviceModel | undefined)[] = [];
 
   constructor(readonly cls: DeviceClass, private readonly env: WorkerRuntimeEnv) {}
 
@@ -70,13 +72,14 @@ export class DeviceWorkerRuntime {
       models[d.dev] = model;
       methods[d.dev] = METHODS.filter((m) => typeof model[m] === 'function');
     }
+    this.models = models;
     this.channel = req.channel;
     const i32 = new Int32Array(req.channel);
     this.env.setInterval(() => Atomics.add(i32, W.HEARTBEAT, 1), req.heartbeatMs);
     Atomics.add(i32, W.HEARTBEAT, 1);
     this.server = new ChannelServer(
       req.channel, wake, models, this.env,
-      { syncWaitMs: this.env.syncWaitMs ?? 0.05, maxBusyMs: 4, spinIterations: this.env.spinIterations ?? 2000 },
+      { syncWaitMs: this.env.syncWaitMs ?? 0.05, maxBusyMs: 4, spinMaxUs: this.env.spinMaxUs ?? 50 },
       () => this.env.exit(),
       () => this.env.throwUncaught(new Error(`${this.cls} worker: injected crash`)),
     );
@@ -97,6 +100,19 @@ export class DeviceWorkerRuntime {
     this.fatal = message;
     if (this.server) this.server.markDead(message);
     else if (this.channel) Atomics.store(new Int32Array(this.channel), W.STATE, ChannelState.Dead);
+  }
+
+  /**
+   * Display device `dev` for a screen-access control call (screenText, screenshotPng,
+   * displayMode): the ring is drained first, so the picture reflects every register write the
+   * CPU posted before the call. Rendering runs in this worker, as the canvas refresh does.
+   */
+  display(dev: number): DisplayDevice {
+    if (this.fatal) throw new Error(`${this.cls} worker failed: ${this.fatal}`);
+    const d = asDisplayDevice(this.models[dev]);
+    if (!d) throw new Error(`${this.cls} worker: device ${dev} is not a display device`);
+    this.server?.catchUp();
+    return d;
   }
 
   hasMemory(): boolean {

@@ -1,39 +1,91 @@
 /**
- * The VGA screen: paints the frames the VM posts (changed rows of the std VGA's RGBA picture,
- * src/devices/display/render) into a canvas at the guest's resolution and scales it by a whole
- * factor where it fits (CSS pixelated, so text stays crisp). With keyboard focus the canvas
- * sends DOM KeyboardEvent.code names to the i8042 (src/devices/input/input-backend.ts).
+ * The VGA screen on the page. The page does not paint: at every power-on it puts a fresh
+ * <canvas> in place (a canvas can hand its control over only once), detaches it with
+ * transferControlToOffscreen() (HTML "OffscreenCanvas", placeholder canvas elements) and
+ * transfers the OffscreenCanvas to the CPU worker, where the VGA paints it — from the CPU worker
+ * (monolithic) or from the display worker (isolated), src/workers/canvas-sink.ts. This element
+ * scales the picture by a whole factor where it fits (CSS `image-rendering: pixelated`, so text
+ * stays crisp), from the display mode it polls; double-click toggles fullscreen. With keyboard
+ * focus the canvas sends DOM KeyboardEvent.code names to the i8042
+ * (src/devices/input/input-backend.ts).
  */
+import * as Comlink from 'comlink';
 import type { VmClient } from './vm-client.js';
 
-export class Screen {
-  private readonly ctx: CanvasRenderingContext2D;
-  private painted = false;
-  private readonly down = new Set<string>();
+/** How often the display mode (the picture's size) is asked for, in ms. */
+const MODE_POLL_MS = 500;
 
-  constructor(readonly canvas: HTMLCanvasElement, private readonly vm: VmClient, private readonly box: HTMLElement) {
-    this.ctx = canvas.getContext('2d', { alpha: false })!;
-    canvas.width = 640;
-    canvas.height = 400;
-    this.ctx.fillStyle = '#000';
-    this.ctx.fillRect(0, 0, canvas.width, canvas.height);
-    vm.onFrame((f) => {
-      if (this.canvas.width !== f.width || this.canvas.height !== f.height) {
-        this.canvas.width = f.width;
-        this.canvas.height = f.height;
-        this.fit();
-      }
-      const rgba = new Uint8ClampedArray(f.rgba.buffer as ArrayBuffer, f.rgba.byteOffset, f.rgba.length);
-      this.ctx.putImageData(new ImageData(rgba, f.width, f.y1 - f.y0), 0, f.y0);
-      this.painted = true;
-    });
+export class Screen {
+  private current: HTMLCanvasElement;
+  private readonly down = new Set<string>();
+  /** The picture's size (the display mode), which the detached element cannot tell. */
+  private width = 640;
+  private height = 400;
+  private readonly canvasHooks: ((c: HTMLCanvasElement) => void)[] = [];
+
+  constructor(canvas: HTMLCanvasElement, private readonly vm: VmClient, private readonly box: HTMLElement) {
+    this.current = canvas;
+    this.wire(canvas);
+    new ResizeObserver(() => this.fit()).observe(box);
+    document.addEventListener('fullscreenchange', () => this.fit());
+    setInterval(() => void this.pollMode(), MODE_POLL_MS);
+    this.fit();
+  }
+
+  /** The canvas element shown now (replaced at every power-on). */
+  get canvas(): HTMLCanvasElement {
+    return this.current;
+  }
+
+  /** Run `hook` on the current canvas element and on every later one (listeners of other views). */
+  onCanvas(hook: (c: HTMLCanvasElement) => void): void {
+    this.canvasHooks.push(hook);
+    hook(this.current);
+  }
+
+  /**
+   * Before a power-on: a fresh canvas element in place of the old one, its control transferred
+   * to the CPU worker for the machine about to be built.
+   */
+  async handOver(): Promise<void> {
+    const old = this.current;
+    const c = document.createElement('canvas');
+    c.id = old.id;
+    c.className = old.className;
+    c.width = this.width;
+    c.height = this.height;
+    old.replaceWith(c);
+    this.current = c;
+    this.releaseAll();
+    this.wire(c);
+    this.fit();
+    const off = c.transferControlToOffscreen();
+    await this.vm.remote.screenCanvas(Comlink.transfer(off, [off]));
+  }
+
+  private wire(canvas: HTMLCanvasElement): void {
     canvas.tabIndex = 0;
     canvas.addEventListener('keydown', (e) => this.onKey(e, true));
     canvas.addEventListener('keyup', (e) => this.onKey(e, false));
     canvas.addEventListener('blur', () => this.releaseAll());
     canvas.addEventListener('mousedown', () => canvas.focus());
-    new ResizeObserver(() => this.fit()).observe(box);
-    this.fit();
+    canvas.addEventListener('dblclick', () => void this.toggleFullscreen());
+    for (const h of this.canvasHooks) h(canvas);
+  }
+
+  private async pollMode(): Promise<void> {
+    if (document.hidden) return;
+    try {
+      const m = await this.vm.remote.displayMode();
+      if (!m || m.width <= 0 || m.height <= 0) return;
+      if (m.width !== this.width || m.height !== this.height) {
+        this.width = m.width;
+        this.height = m.height;
+        this.fit();
+      }
+    } catch {
+      // no machine, or the display failed: keep the last size
+    }
   }
 
   private onKey(e: KeyboardEvent, down: boolean): void {
@@ -50,42 +102,21 @@ export class Screen {
     this.down.clear();
   }
 
-  /** Largest whole scale that fits the box (at least 1; fractional only when smaller). */
+  /** Fullscreen on the screen's box (the canvas scales to the whole display), or back. */
+  async toggleFullscreen(): Promise<void> {
+    if (document.fullscreenElement) await document.exitFullscreen();
+    else await this.box.requestFullscreen();
+  }
+
+  /** Largest whole scale that fits the box or the fullscreen display (fractional only when smaller). */
   fit(): void {
-    const w = this.canvas.width, h = this.canvas.height;
-    const availW = Math.max(100, this.box.clientWidth - 4);
-    const maxH = Math.max(200, window.innerHeight * 0.7);
+    const w = this.width, h = this.height;
+    const full = document.fullscreenElement === this.box;
+    const availW = full ? window.innerWidth : Math.max(100, this.box.clientWidth - 4);
+    const maxH = full ? window.innerHeight : Math.max(200, window.innerHeight * 0.7);
     let s = Math.floor(Math.min(availW / w, maxH / h));
     if (s < 1) s = Math.min(availW / w, maxH / h);
-    this.canvas.style.width = `${Math.floor(w * s)}px`;
-    this.canvas.style.height = `${Math.floor(h * s)}px`;
-  }
-
-  /** Show a line of text instead of a picture (no display output in this configuration). */
-  placeholder(text: string): void {
-    this.canvas.width = 640;
-    this.canvas.height = 400;
-    this.fit();
-    this.ctx.fillStyle = '#000';
-    this.ctx.fillRect(0, 0, 640, 400);
-    this.ctx.fillStyle = '#ccc';
-    this.ctx.font = '14px monospace';
-    this.ctx.fillText(text, 16, 200, 608);
-    this.painted = false;
-  }
-
-  /** Whether any pixel differs from the first one (a picture, not a blank screen). */
-  notBlank(): boolean {
-    if (!this.painted) return false;
-    const d = this.ctx.getImageData(0, 0, this.canvas.width, this.canvas.height).data;
-    for (let i = 4; i < d.length; i += 4) {
-      if (d[i] !== d[0] || d[i + 1] !== d[1] || d[i + 2] !== d[2]) return true;
-    }
-    return false;
-  }
-
-  /** The canvas as a PNG data URL. */
-  dataUrl(): string {
-    return this.canvas.toDataURL('image/png');
+    this.current.style.width = `${Math.floor(w * s)}px`;
+    this.current.style.height = `${Math.floor(h * s)}px`;
   }
 }

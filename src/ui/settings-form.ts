@@ -32,7 +32,7 @@ export class SettingsForm {
     const ram = select('ram', RAM_CHOICES.map((m) => [String(m), `${m} MiB`]), String(current.ramMiB));
     const placement = select('placement', [
       ['monolithic', 'monolithic — every device in the CPU worker'],
-      ['isolated', 'isolated — one worker per device class (screen not painted yet)'],
+      ['isolated', 'isolated — one worker per device class'],
     ], current.placement);
     const failure = select('failure', [
       ['stop', 'stop the machine'], ['pause', 'pause the machine'], ['detach', 'detach the device, run on'], ['restart', 'restart the device worker'],

@@ -1,8 +1,8 @@
 /**
  * The control API of a device worker (DeviceWorkerApi in src/channel/protocol.ts), shared by
  * the browser entries (src/workers/*.worker.ts) and the Node entry (src/node/device-worker.ts).
- * Control only: hello, attach, probe, and memory peek/poke for the topology tests. Port I/O
- * goes through the channel, never through this API.
+ * Control only: hello, attach, probe, memory peek/poke for the topology tests, and screen access
+ * of display devices (text, PNG, mode). Port I/O goes through the channel, never through this API.
  */
 import type { DeviceWorkerApi, ProbeResult, Upcalls, AttachRequest, AttachResult } from '../channel/protocol.js';
 import { DeviceWorkerRuntime, type WorkerRuntimeEnv } from '../channel/worker-runtime.js';
@@ -33,6 +33,9 @@ export function createDeviceWorker(setup: DeviceWorkerSetup): { api: DeviceWorke
     hasMemory: () => runtime.hasMemory(),
     peek: (offset: number) => runtime.peek(offset),
     poke: (offset: number, value: number) => runtime.poke(offset, value),
+    screenText: (dev: number) => runtime.display(dev).screenText(),
+    screenshotPng: (dev: number) => runtime.display(dev).screenshotPng(),
+    displayMode: (dev: number) => runtime.display(dev).displayMode(),
   };
   return { api, runtime };
 }

@@ -34,6 +34,9 @@ export function makeLink(parts: LinkParts): DeviceWorkerLink {
       hasMemory: () => remote.hasMemory(),
       peek: (o) => remote.peek(o),
       poke: (o, v) => remote.poke(o, v),
+      screenText: (dev) => remote.screenText(dev),
+      screenshotPng: (dev) => remote.screenshotPng(dev),
+      displayMode: (dev) => remote.displayMode(dev),
     },
     attach: (req, upcalls, transfer = []) =>
       remote.attach(transfer.length ? Comlink.transfer(req, transfer as Parameters<typeof Comlink.transfer>[1]) : req, Comlink.proxy(upcalls)),

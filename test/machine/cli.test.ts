@@ -125,9 +125,13 @@ describe('bulkhead command', () => {
     const shot = readFileSync(png);
     expect([...shot.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
     expect(shot.readUInt32BE(16)).toBe(720); // IHDR width: 80 columns of 9 dots
-    const bad = run(['--screen-text', '--until', 'x', '--timeout', '1']);
-    expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/--screenshot\/--screen-text need --placement monolithic for now/);
+    // The isolated placement: the display worker renders and answers a control call.
+    const png2 = join(dir, 'screen-isolated.png');
+    const iso = run(['--placement', 'isolated', '--screenshot', png2, '--screen-text', '--until', 'No bootable device.', '--timeout', '60']);
+    expect(iso.stderr).toBe('');
+    expect(iso.code).toBe(0);
+    expect(iso.stdout).toMatch(/SeaBIOS \(version/);
+    expect(readFileSync(png2).readUInt32BE(16)).toBe(720);
   });
 
   it.skipIf(why !== undefined)('exits 1 with a one-line message on timeout, and traces ports', () => {

@@ -46,12 +46,12 @@ describe.skipIf(linuxMissing !== undefined)(`Linux guest${linuxMissing ? ` (skip
     expect(marker).toMatch(/-686 i686$/);
     console.info(`linux.img monolithic: BULKHEAD-GUEST-READY after ${seconds.toFixed(1)} s host, ${(g.machine.clock.now() / 1e9).toFixed(1)} s virtual`);
     expect(await g.shell('echo $((6*7))')).toMatch(/^42$/m);
-    const screen = g.machine.screenText();
+    const screen = await g.machine.screenText();
     const lines = screen.split('\n');
     expect(lines.length).toBeGreaterThanOrEqual(25);
     expect(lines.every((l) => l.length <= 80)).toBe(true);
     expect(screen).toContain('BULKHEAD-GUEST-READY');
-    const png = g.machine.screenshotPng();
+    const png = (await g.machine.screenshotPng())!;
     expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
   }, BOOT_MS + 300_000);
 
