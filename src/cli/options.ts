@@ -12,6 +12,13 @@ export interface DeviceOption {
   props: Record<string, string>;
 }
 
+/** A `--netdev KIND,id=ID[,url=URL]` option (QEMU's -netdev): a network backend NICs name with netdev=ID. */
+export interface NetdevOption {
+  kind: 'switch' | 'websocket';
+  id: string;
+  url?: string;
+}
+
 export interface CliOptions {
   bios: string;
   vgaBios: string;
@@ -23,6 +30,8 @@ export interface CliOptions {
   until: string | undefined;
   timeoutS: number | undefined;
   devices: DeviceOption[];
+  /** Network backends (--netdev, and the private switch of each --nic). */
+  netdevs: NetdevOption[];
   /** Disk images: IDE primary master/slave, CD-ROM at secondary master, floppy A:. */
   hda: string | undefined;
   hdb: string | undefined;
@@ -99,6 +108,44 @@ export function parseDevice(v: string): DeviceOption {
   return { type, props };
 }
 
+/** `switch,id=ID` or `websocket,id=ID,url=ws://HOST[:PORT]/PATH`. */
+export function parseNetdev(v: string): NetdevOption {
+  const [kind, ...rest] = v.split(',');
+  if (kind !== 'switch' && kind !== 'websocket') throw new UsageError(`--netdev: '${kind}' is not a netdev kind (switch, websocket)`);
+  const kv: Record<string, string> = {};
+  for (const part of rest) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--netdev ${kind}: '${part}' is not KEY=VALUE`);
+    const k = part.slice(0, eq);
+    if (Object.prototype.hasOwnProperty.call(kv, k)) throw new UsageError(`--netdev ${kind}: '${k}' is given twice`);
+    kv[k] = part.slice(eq + 1);
+  }
+  const allowed = kind === 'switch' ? ['id'] : ['id', 'url'];
+  for (const k of Object.keys(kv)) if (!allowed.includes(k)) throw new UsageError(`--netdev ${kind}: unknown key '${k}' (keys: ${allowed.join(', ')})`);
+  const id = kv.id;
+  if (id === undefined) throw new UsageError(`--netdev ${kind}: id=ID is required`);
+  if (!/^[A-Za-z][A-Za-z0-9_.-]*$/.test(id)) throw new UsageError(`--netdev ${kind}: id '${id}' is not an identifier`);
+  if (kind === 'switch') return { kind, id };
+  const url = kv.url;
+  if (url === undefined || !/^wss?:\/\/[^\s]+$/i.test(url)) throw new UsageError(`--netdev websocket: url=ws://... or wss://... is required`);
+  return { kind, id, url };
+}
+
+/** Netdev ids must be unique and every NIC's netdev=ID must name one (checked before the machine is built). */
+export function checkNetdevs(o: CliOptions): void {
+  const ids = new Set<string>();
+  for (const n of o.netdevs) {
+    if (ids.has(n.id)) throw new UsageError(`--netdev: id '${n.id}' is used twice`);
+    ids.add(n.id);
+  }
+  for (const d of o.devices) {
+    const name = d.props.netdev;
+    if (name !== undefined && name !== '' && !ids.has(name)) {
+      throw new UsageError(`--device ${d.type}: netdev '${name}' is not defined (${ids.size ? `netdevs: ${[...ids].join(', ')}` : 'add --netdev switch,id=' + name})`);
+    }
+  }
+}
+
 interface OptionSpec {
   name: string;
   /** Argument placeholder for help; absent = a flag. */
@@ -129,6 +176,22 @@ export const OPTION_SPECS: OptionSpec[] = [
   {
     name: 'device', arg: 'TYPE[,PROP=VALUE...]', help: 'add a device by registry name, e.g. isa-serial or VGA,vgamem_mb=16 (repeatable)',
     apply: (o, v) => { o.devices.push(parseDevice(v)); },
+  },
+  {
+    name: 'netdev', arg: 'switch|websocket,id=ID[,url=URL]',
+    help: 'network backend for NICs (--device e1000,netdev=ID): a private virtual switch with DHCP/gateway 10.0.2.2, or a WebSocket relay (one Ethernet frame per message; needs a global WebSocket, Node >= 22) (repeatable)',
+    apply: (o, v) => { o.netdevs.push(parseNetdev(v)); },
+  },
+  {
+    name: 'nic', arg: 'TYPE', help: 'shorthand: one NIC (e1000, ne2k_pci, ne2k_isa) on its own private switch with DHCP (repeatable)',
+    apply: (o, v) => {
+      const dev = parseDevice(v);
+      let n = o.netdevs.length;
+      while (o.netdevs.some((x) => x.id === `nic${n}`)) n++;
+      o.netdevs.push({ kind: 'switch', id: `nic${n}` });
+      if (dev.props.netdev !== undefined) throw new UsageError('--nic: the NIC gets its own netdev; use --netdev and --device for netdev=');
+      o.devices.push({ type: dev.type, props: { ...dev.props, netdev: `nic${n}` } });
+    },
   },
   { name: 'hda', arg: 'FILE', help: 'raw disk image as IDE primary master (guest writes stay in memory)', apply: (o, v) => { o.hda = v; } },
   { name: 'hdb', arg: 'FILE', help: 'raw disk image as IDE primary slave', apply: (o, v) => { o.hdb = v; } },
@@ -178,6 +241,7 @@ export function defaultOptions(): CliOptions {
     until: undefined,
     timeoutS: undefined,
     devices: [],
+    netdevs: [],
     serial: undefined,
     hda: undefined,
     hdb: undefined,
@@ -239,6 +303,7 @@ export function helpText(): string {
     const left = `--${s.name}${s.arg ? ' ' + s.arg : ''}`;
     lines.push(`  ${left.padEnd(width)}${s.help}`);
   }
+  lines.push('', 'Networking (QEMU-shaped): --netdev switch,id=n0 --device e1000,netdev=n0, or --nic e1000; a NIC without netdev has no link.');
   lines.push('', 'Exit status: 0 when --until matched (or the machine stopped cleanly), 1 on timeout or a stuck guest, 2 on usage errors.');
   return lines.join('\n');
 }

@@ -10,6 +10,8 @@ import type { SecurityPolicy } from '../security/policy.js';
 import type { CpuCoreApi, CpuHost } from './cpu-api.js';
 import type { MemoryLayout } from './layout.js';
 import type { Waiter } from './run-loop.js';
+import type { NetdevConfig } from './net-wiring.js';
+import type { WebSocketConstructor } from '../net/websocket.js';
 
 /** Boot devices, in BIOS terms. */
 export type BootDevice = 'floppy' | 'disk' | 'cdrom' | 'network';
@@ -88,6 +90,11 @@ export interface MachineConfig {
    * looked up after the registry by the machine and by both placements.
    */
   typeModules?: string[];
+  /**
+   * Network backends (QEMU's -netdev); a NIC names one with its `netdev` property
+   * (src/machine/net-wiring.ts, docs/network.md).
+   */
+  netdevs?: NetdevConfig[];
 }
 
 /** Where device log messages and guest errors go. */
@@ -121,4 +128,6 @@ export interface MachineHost {
    */
   launcher?: DeviceWorkerLauncher;
   logger?: MachineLogger;
+  /** WebSocket constructor for 'websocket' netdevs (the browser's; Node ≥ 22's global). */
+  webSocket?: WebSocketConstructor;
 }

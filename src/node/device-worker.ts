@@ -20,6 +20,13 @@ const report = lockdown(data.cls);
 const Comlink = await import('comlink');
 const { nodeEndpoint } = await import('./comlink-node.js');
 const { createDeviceWorker } = await import('../workers/device-api.js');
+if (data.cls === 'network') {
+  // A NIC's backend: a MessagePort bridged to a switch port or relay (backend-bridge.ts), as
+  // the browser's network.worker.ts registers it.
+  const { registerBackendAdapter } = await import('../channel/worker-host.js');
+  const { PACKET_PORT_KIND, packetPortFromDescription } = await import('../net/remote.js');
+  registerBackendAdapter(PACKET_PORT_KIND, packetPortFromDescription);
+}
 
 /** Host time comparable across threads (timeOrigin is a getter: read it once). */
 const timeOrigin = performance.timeOrigin;

@@ -8,6 +8,12 @@
  *   BlockBackend (src/block/api.ts)                    read/write/flush/close as requests
  *   SerialBackend (src/devices/console/serial-backend.ts)  write/modem out; data/modem in
  *   InputBackend (src/devices/input/input-backend.ts)   events in; keyboard LEDs out
+ *   PacketPort (src/net/packet-port.ts)                 frames both ways, link state in
+ *                                                       (bridgePort / RemotePacketPort, src/net/remote.ts)
+ *
+ * A PacketPort given as the whole backend (a NIC's) is described as
+ * `{ kind: PACKET_PORT_KIND, port }`, the form the network worker's adapter
+ * (packetPortFromDescription) takes; nested in a record it is a `{ bridge: 'packet' }` entry.
  *
  * Plain data is copied; OffscreenCanvas and MessagePort values are transferred as they are.
  * Runs in browser workers and Node worker_threads alike (global MessageChannel).
@@ -15,6 +21,8 @@
 import { BlockError, type BlockBackend, type BlockErrorCode } from '../block/api.js';
 import type { ModemInputs, ModemOutputs, SerialBackend } from '../devices/console/serial-backend.js';
 import type { InputBackend, InputSink, KeyboardLeds } from '../devices/input/input-backend.js';
+import { isPacketPort, type PacketPort } from '../net/packet-port.js';
+import { bridgePort, PACKET_PORT_KIND, RemotePacketPort, type MessageEndpoint } from '../net/remote.js';
 
 interface PortLike {
   postMessage(message: unknown, transfer?: unknown[]): void;
@@ -26,7 +34,8 @@ const MessageChannelCtor = (globalThis as unknown as { MessageChannel: new () =>
 type Bridged =
   | { bridge: 'block'; port: PortLike; size: number; readOnly: boolean; id: string }
   | { bridge: 'serial'; port: PortLike; modemInputs: boolean }
-  | { bridge: 'input'; port: PortLike };
+  | { bridge: 'input'; port: PortLike }
+  | { bridge: 'packet'; port: PortLike };
 
 export interface ExportedBackend {
   /** Structured-cloneable description: `{ kind: 'bridged', value }`. */
@@ -126,6 +135,11 @@ export function exportBackend(value: unknown): ExportedBackend | undefined {
       disposers.push(serveSerial(s, mc));
       return { bridge: 'serial', port: transfer[transfer.length - 1], modemInputs: typeof s.onModemInputs === 'function' };
     }
+    if (isPacketPort(o)) {
+      const mc = channel();
+      disposers.push(bridgePort(o as unknown as PacketPort, mc as unknown as MessageEndpoint));
+      return { bridge: 'packet', port: transfer[transfer.length - 1] };
+    }
     if (isInput(o)) {
       const mc = channel();
       disposers.push(serveInput(o as unknown as InputBackend, mc));
@@ -142,6 +156,10 @@ export function exportBackend(value: unknown): ExportedBackend | undefined {
   };
   const tree = walk(value, 0);
   if (bridged === 0 && transfer.length === 0) return undefined;
+  const root = tree as { bridge?: unknown; port?: unknown } | undefined;
+  if (root && root.bridge === 'packet') {
+    return { description: { kind: PACKET_PORT_KIND, port: root.port }, transfer, dispose: () => { for (const d of disposers.splice(0)) d(); } };
+  }
   return {
     description: { kind: 'bridged', value: tree },
     transfer,
@@ -238,6 +256,7 @@ export function importBridged(description: Record<string, unknown>): unknown {
     if (o.bridge === 'block') return blockStub(o as unknown as Extract<Bridged, { bridge: 'block' }>);
     if (o.bridge === 'serial') return serialStub(o as unknown as Extract<Bridged, { bridge: 'serial' }>);
     if (o.bridge === 'input') return inputStub(o as unknown as Extract<Bridged, { bridge: 'input' }>);
+    if (o.bridge === 'packet') return new RemotePacketPort(o.port as unknown as MessageEndpoint);
     const out: Record<string, unknown> = {};
     for (const [k, x] of Object.entries(o)) out[k] = walk(x);
     return out;

@@ -15,8 +15,8 @@ export const MAC_PROPERTY: PropertySpec = {
 
 export const NETDEV_PROPERTY: PropertySpec = {
   type: 'string',
-  default: 'switch',
-  description: 'Name of the network backend this NIC plugs into (a virtual switch or a WebSocket relay configured on the machine); the machine passes its PacketPort as host.backend',
+  default: '',
+  description: 'Id of the machine netdev this NIC plugs into (a virtual switch or a WebSocket relay, QEMU\'s -netdev); empty = no medium (link down) unless the machine config gives a backend',
 };
 
 /** The MAC for this instance: from props.mac, else 52:54:00 + three bytes from host.random(). */
