@@ -6,7 +6,7 @@
  * missing blocks, consecutive ones in one request, and shares in-flight fetches. The fetch
  * function is injected (the browser's fetch in the storage worker, Node's fetch in tests), so
  * this file stays pure. Errors are explicit BlockErrors:
- *   - 'not-found'   HTTP 404/410;
+ *   - 'not-found'   HTTP 404/410, or a web page (text/html) where the image should be;
  *   - 'network'     fetch rejected: network failure or a cross-origin request refused (CORS);
  *   - 'unsupported' the server ignores Range (200 + whole body) and the image is larger than
  *                   `maxWholeBody` (smaller ones are accepted and kept in memory), or the size
@@ -80,6 +80,11 @@ export class UrlBlock implements BlockBackend {
     const probeEnd = opts.size !== undefined ? Math.min(blockSize, opts.size) - 1 : blockSize - 1;
     const res = await doFetch(opts.fetch, url, { headers: { Range: `bytes=0-${Math.max(0, probeEnd)}` } });
     const progress = { bytesFetched: 0, requests: 1 };
+    if ((res.status === 200 || res.status === 206) && /^\s*text\/html\b/i.test(res.headers.get('Content-Type') ?? '')) {
+      // Many servers (SPA fallbacks, login walls) answer a missing file with a web page.
+      await res.body?.cancel().catch(() => undefined);
+      throw new BlockError('not-found', `${url}: image not found: the server sent a web page (text/html, HTTP ${res.status}), not a disk image; check the URL`);
+    }
 
     if (res.status === 200) {
       // The server ignored Range and sends the whole image.

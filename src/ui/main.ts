@@ -10,13 +10,17 @@ import { Terminal } from '@xterm/xterm';
 import { FitAddon } from '@xterm/addon-fit';
 import type { FailureResponse, ProbeResult, WorkerClass } from '../channel/protocol.js';
 import type { BootReport, ChannelBench, ContainmentReport, MemoryCheck, WorkerReport } from '../workers/cpu-runtime.js';
-import type { CatalogEntry, SecurityReport, VmSettings, VmStatus } from '../workers/vm-api.js';
+import type { CatalogEntry, ImageChoice, MediaInfo, QmpAnswer, QmpEvent, SecurityReport, VmSettings, VmStatus } from '../workers/vm-api.js';
+import { DEFAULT_IMAGE } from '../workers/vm-api.js';
 import { VmClient } from './vm-client.js';
 import { startTopology } from './topology.js';
 import { Screen } from './screen.js';
 import { SecurityPanel } from './security-panel.js';
 import { loadSettings, saveRawSettings, saveSettings } from './settings.js';
 import { SettingsForm } from './settings-form.js';
+import { describeChoice, ImageChooser } from './image-chooser.js';
+import { PointerCapture } from './pointer.js';
+import { keyComboMenu } from './key-combos.js';
 
 export interface BulkheadApi {
   // Worker topology (e2e/tests/isolation.mjs).
@@ -50,8 +54,20 @@ export interface BulkheadApi {
   sendSerial(text: string): void;
   key(code: string, down: boolean): void;
   screenText(): Promise<string>;
-  screenNotBlank(): boolean;
+  /** Whether the display's picture has more than one colour (from its PNG, over RPC). */
+  screenNotBlank(): Promise<boolean>;
   screenshotPng(): Promise<Uint8Array | undefined>;
+  /** One QMP command on the machine (machine.qmp through the worker); never throws. */
+  qmp(cmd: unknown): Promise<QmpAnswer>;
+  /** The QMP events seen since the page loaded (TAINTED, DEVICE_FAILED, STOP, …). */
+  qmpEvents(): QmpEvent[];
+  /** Boot media (src/ui/image-chooser.ts): choose and boot, with a File for local images. */
+  chooseImage(choice: ImageChoice, file?: File): Promise<void>;
+  mediaInfo(): Promise<MediaInfo>;
+  discardChanges(): Promise<void>;
+  exportDisk(): Promise<{ name: string; size: number }>;
+  /** PS/2 mouse input, as the captured pointer sends it. */
+  mouse(dx: number, dy: number, dz: number, buttons: number): void;
 }
 
 declare global {
@@ -91,11 +107,20 @@ new ResizeObserver(() => fit.fit()).observe($('terminal'));
 vm.onSerial((b) => term.write(b));
 term.onData((d) => vm.sendSerial(d));
 
+vm.fetchAllowed = (url) => settings?.image?.source === 'url' && new URL(settings.image.url).href === url;
 const screen = new Screen($<HTMLCanvasElement>('screen'), vm, $('screenbox'));
 const security = new SecurityPanel($('secpanel'), vm);
 
 let settings: VmSettings;
 let catalog: CatalogEntry[] = [];
+/** The picked local file, when the boot medium is one (never saved: the user picks it again). */
+let localFile: File | undefined;
+let imageChooser: ImageChooser | undefined;
+const chooser = (): ImageChooser => {
+  if (!imageChooser) throw new Error('the page has not started yet');
+  return imageChooser;
+};
+const needsFile = (s: VmSettings): boolean => s.image?.source === 'file' && !(localFile && localFile.name === s.image.name && localFile.size === s.image.size);
 
 // Toolbar.
 const powerBtn = $<HTMLButtonElement>('btn-power');
@@ -108,9 +133,11 @@ async function powerOn(s: VmSettings = settings): Promise<VmStatus> {
   term.reset();
   vm.clearSerial();
   try {
-    const st = await vm.remote.powerOn(s);
+    // A fresh canvas per power-on, its control transferred to the VM (src/ui/screen.ts).
+    await screen.handOver();
+    if (needsFile(s)) throw new Error(`pick the local file ${s.image?.source === 'file' ? s.image.name : ''} again (Boot media → Local file): a page cannot reopen it by itself`);
+    const st = await vm.remote.powerOn(s, s.image?.source === 'file' ? localFile : undefined);
     if (st.notes.length) notice(st.notes.join('\n'));
-    if (st.placement === 'isolated') screen.placeholder('Isolated placement: the screen is not painted yet. Use the serial console.');
     return st;
   } catch (e) {
     notice(`Could not start the machine: ${e instanceof Error ? e.message : String(e)}`, true);
@@ -125,11 +152,21 @@ powerBtn.onclick = () => {
 $('btn-reset').onclick = () => void vm.remote.reset();
 pauseBtn.onclick = () => void (vm.state === 'paused' ? vm.remote.resume() : vm.remote.pause());
 $('btn-cad').onclick = () => void vm.remote.ctrlAltDel();
-$('btn-shot').onclick = () => {
+$('btn-cad').after(keyComboMenu(vm));
+const pointer = new PointerCapture(vm, (locked) => {
+  $('mouse-hint').textContent = locked ? '(mouse captured: Esc releases it)' : '(click to type and to capture the mouse; Esc releases it)';
+});
+screen.onCanvas((c) => pointer.attach(c));
+$('btn-shot').onclick = async () => {
+  // The display device's own PNG (rendered where the display runs), not the page's canvas.
+  const png = await vm.remote.screenshotPng().catch(() => undefined);
+  if (!png) return;
+  const url = URL.createObjectURL(new Blob([png as Uint8Array<ArrayBuffer>], { type: 'image/png' }));
   const a = document.createElement('a');
-  a.href = screen.dataUrl();
+  a.href = url;
   a.download = `bulkhead-${new Date().toISOString().replace(/[:.]/g, '-')}.png`;
   a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 };
 
 // Status line.
@@ -155,13 +192,30 @@ const appReady = (async () => {
   catalog = await vm.remote.catalog();
   const loaded = await loadSettings(catalog.filter((c) => c.class === 'network').map((c) => c.name));
   settings = loaded.settings;
+  const chooser = new ImageChooser($('media'), $('screenbox'), {
+    vm,
+    current: () => settings.image ?? DEFAULT_IMAGE,
+    file: () => (settings.image?.source === 'file' ? localFile : undefined),
+    async choose(choice, file) {
+      if (file) localFile = file;
+      settings = { ...settings, image: choice };
+      await saveSettings(settings);
+      await powerOn(settings);
+    },
+    notice,
+  });
+  imageChooser = chooser;
+  await chooser.init();
   new SettingsForm($('settings').querySelector('form')!, catalog, settings, async (s) => {
-    settings = s;
+    // The form does not edit the boot medium: keep it.
+    settings = settings.image ? { ...s, image: settings.image } : s;
+    s = settings;
     await saveSettings(s);
     if (on()) await powerOn(s).catch(() => {});
   });
   security.start();
-  if (settings.autostart) await powerOn(settings).catch(() => {});
+  if (settings.autostart && needsFile(settings)) notice(`The saved boot medium is the local file ${describeChoice(settings.image!)}: pick it again (Boot media → Local file) to start.`);
+  else if (settings.autostart) await powerOn(settings).catch(() => {});
   // Shown after powerOn (which clears notices): a rejected saved record stays visible.
   if (loaded.notice) notice(`${loaded.notice}${noticeText ? `\n${noticeText}` : ''}`);
 })();
@@ -195,6 +249,19 @@ window.bulkhead = {
   sendSerial: (text) => vm.sendSerial(text),
   key: (code, down) => vm.key(code, down),
   screenText: () => vm.remote.screenText(),
-  screenNotBlank: () => screen.notBlank(),
+  screenNotBlank: () => vm.remote.screenNotBlank(),
   screenshotPng: () => vm.remote.screenshotPng(),
+  qmp: async (cmd) => {
+    try {
+      return await vm.remote.qmp(cmd as Parameters<typeof vm.remote.qmp>[0]);
+    } catch (e) {
+      return { error: { class: 'GenericError', desc: e instanceof Error ? e.message : String(e) } };
+    }
+  },
+  qmpEvents: () => vm.qmpEvents.map((e) => structuredClone(e)),
+  chooseImage: (choice, file) => chooser().choose(choice, file),
+  mediaInfo: () => vm.remote.mediaInfo(settings.image ?? DEFAULT_IMAGE, settings.image?.source === 'file' ? localFile : undefined),
+  discardChanges: () => chooser().discard(),
+  exportDisk: () => chooser().exportDisk(),
+  mouse: (dx, dy, dz, buttons) => vm.mouse(dx, dy, dz, buttons),
 };

@@ -1,15 +1,14 @@
 /**
  * The page's one handle on the machine: the CPU worker's comlink API (control) plus the stream
- * port (serial bytes, frames, events; keys and serial input back). Every view (terminal,
+ * port (serial bytes, events; keys and serial input back; the screen is painted by the VM into
+ * the page's transferred canvas). Every view (terminal,
  * screen, toolbar, panels) and `window.bulkhead` go through this object, never the worker.
  */
 import * as Comlink from 'comlink';
 import type { CpuWorkerApi } from '../workers/cpu-runtime.js';
-import type { VmApi, VmState, VmStreamIn, VmStreamOut } from '../workers/vm-api.js';
+import type { QmpEvent, VmApi, VmState, VmStreamIn, VmStreamOut } from '../workers/vm-api.js';
 
 export type CpuRemote = Comlink.Remote<CpuWorkerApi & VmApi>;
-
-type FrameMsg = Extract<VmStreamOut, { t: 'frame' }>;
 
 export class VmClient {
   readonly remote: CpuRemote;
@@ -18,9 +17,12 @@ export class VmClient {
   private serialText = '';
   private readonly decoder = new TextDecoder('latin1');
   private readonly serialListeners = new Set<(bytes: Uint8Array) => void>();
-  private readonly frameListeners = new Set<(f: FrameMsg) => void>();
   private readonly eventListeners = new Set<(m: VmStreamOut) => void>();
   private readonly textWaiters = new Set<{ text: string; from: number; resolve(i: number): void }>();
+  /** QMP events of every machine since the page loaded (last 1000). */
+  readonly qmpEvents: QmpEvent[] = [];
+  /** Which URLs the page may fetch for the worker (the chosen image's); others are refused. */
+  fetchAllowed: (url: string) => boolean = () => false;
   state: VmState = 'off';
   lastError: string | undefined;
 
@@ -45,9 +47,13 @@ export class VmClient {
         }
         return;
       }
-      case 'frame':
-        for (const l of this.frameListeners) l(m);
+      case 'fetch':
+        void this.fetchFor(m);
         return;
+      case 'qmp':
+        this.qmpEvents.push(m.event);
+        if (this.qmpEvents.length > 1000) this.qmpEvents.shift();
+        break;
       case 'state':
         this.state = m.state;
         if (m.error !== undefined) this.lastError = m.error;
@@ -57,7 +63,6 @@ export class VmClient {
   }
 
   onSerial(l: (bytes: Uint8Array) => void): void { this.serialListeners.add(l); }
-  onFrame(l: (f: FrameMsg) => void): void { this.frameListeners.add(l); }
   onEvent(l: (m: VmStreamOut) => void): void { this.eventListeners.add(l); }
 
   /** Everything the serial port has printed since the page loaded (latin1). */
@@ -84,6 +89,31 @@ export class VmClient {
 
   key(code: string, down: boolean): void {
     this.send({ t: 'key', code, down });
+  }
+
+  /** PS/2 mouse: relative motion (screen direction), wheel counts, MouseEvent.buttons mask. */
+  mouse(dx: number, dy: number, dz: number, buttons: number): void {
+    this.send({ t: 'mouse', dx, dy, dz, buttons });
+  }
+
+  /** A range request for the worker's image reader (cross-origin URL images). */
+  private async fetchFor(m: Extract<VmStreamOut, { t: 'fetch' }>): Promise<void> {
+    if (!this.fetchAllowed(m.url)) {
+      this.send({ t: 'fetch-result', id: m.id, error: `the page fetches only the chosen image's URL, not ${m.url}` });
+      return;
+    }
+    try {
+      const r = await fetch(m.url, { method: m.method, headers: m.headers, mode: 'cors', credentials: 'omit' });
+      const headers: Record<string, string> = {};
+      for (const h of ['content-range', 'content-length', 'content-type', 'etag', 'last-modified']) {
+        const v = r.headers.get(h);
+        if (v !== null) headers[h] = v;
+      }
+      const body = m.method === 'HEAD' ? new ArrayBuffer(0) : await r.arrayBuffer();
+      this.port.postMessage({ t: 'fetch-result', id: m.id, status: r.status, statusText: r.statusText, headers, body } satisfies VmStreamIn, [body]);
+    } catch (e) {
+      this.send({ t: 'fetch-result', id: m.id, error: e instanceof Error ? e.message : String(e) });
+    }
   }
 
   private send(m: VmStreamIn): void {

@@ -2,70 +2,31 @@
  * The VM in the browser's CPU worker: builds the same machine as Node (createMachine,
  * src/machine/machine.ts) from the page's settings — SeaBIOS, std VGA, i8042, 16550 serial,
  * PIIX3 IDE with linux.img as hda (URL range reads under a copy-on-write overlay), optional
- * NIC — runs it, and connects it to the page: serial bytes, screen frames and events go out on
- * one stream port (vm-api.ts), keys and serial input come back on it; control is comlink.
+ * NIC — runs it, and connects it to the page: serial bytes and events go out on one stream port
+ * (vm-api.ts), keys and serial input come back on it; control is comlink. The screen is painted
+ * into the page's OffscreenCanvas (canvas-sink.ts) by the VGA itself: here (monolithic) or in
+ * the display worker (isolated).
  */
 /// <reference lib="webworker" />
+import * as Comlink from 'comlink';
 import { createMachine, type Machine } from '../machine/machine.js';
 import type { DeviceConfig, MachineConfig } from '../machine/config.js';
 import type { DeviceWorkerLauncher } from '../channel/protocol.js';
 import { CLASS_GETS_MEMORY, type PlacementEvent, type WorkerClass } from '../channel/protocol.js';
 import { deviceTypes, findDeviceType } from '../devices/registry.js';
-import { UrlBlock } from '../block/url.js';
-import { OverlayBlock } from '../block/overlay.js';
+import { parseQmpLine, type QmpAnswer, type QmpCommand } from '../qmp/protocol.js';
 import { InputEventHub } from '../devices/input/input-backend.js';
 import type { SerialBackend } from '../devices/console/serial-backend.js';
-import type { DisplaySink, FrameUpdate } from '../devices/display/render/types.js';
-import { browserMachineHost, fetchImage, fetchManifest, imagesBase, sha256Hex } from './machine-host.js';
-import type { CatalogEntry, DeviceReport, SecurityReport, VmApi, VmSettings, VmState, VmStatus, VmStreamIn, VmStreamOut, WorkerInfo } from './vm-api.js';
+import { canvasBackend, CanvasSink } from './canvas-sink.js';
+import { displayMode as screenMode, pngNotBlank } from '../machine/screen-access.js';
+import { browserMachineHost, fetchImage, fetchManifest, sha256Hex } from './machine-host.js';
+import type { CatalogEntry, DeviceReport, MediaInfo, SecurityReport, VmApi, VmSettings, VmState, VmStatus, VmStreamIn, VmStreamOut, WorkerInfo } from './vm-api.js';
+import { DEFAULT_IMAGE, type ImageChoice } from './vm-settings.js';
+import type { FetchLike, FetchResponseLike } from '../block/url.js';
+import { closeMedium, mediumDevices, openMedium, type OpenedMedium } from './vm-media.js';
 
 const BIOS = 'bios-256k.bin';
 const VGA_BIOS = 'vgabios-stdvga.bin';
-const HDA = 'linux.img';
-/** Frames go to the page at most this often (host ms). */
-const FRAME_PERIOD_MS = 40;
-
-/** The screen: the VGA's DisplaySink, merging dirty rows until the next post. */
-class FrameForwarder implements DisplaySink {
-  latest: FrameUpdate | undefined;
-  private y0 = Infinity;
-  private y1 = -1;
-  private sentW = 0;
-  private sentH = 0;
-  constructor(private readonly post: (m: VmStreamOut, transfer: Transferable[]) => void) {}
-
-  present(update: FrameUpdate): void {
-    this.latest = update;
-    if (update.dirty) {
-      this.y0 = Math.min(this.y0, update.dirty.y0);
-      this.y1 = Math.max(this.y1, update.dirty.y1);
-    }
-  }
-
-  flush(): void {
-    const f = this.latest;
-    if (!f || f.width === 0 || f.height === 0) return;
-    if (f.width !== this.sentW || f.height !== this.sentH) {
-      this.y0 = 0;
-      this.y1 = f.height;
-    }
-    if (this.y1 <= this.y0) return;
-    const y0 = Math.max(0, this.y0), y1 = Math.min(f.height, this.y1);
-    this.y0 = Infinity;
-    this.y1 = -1;
-    if (y1 <= y0) return;
-    const rgba = f.rgba.slice(y0 * f.width * 4, y1 * f.width * 4);
-    this.sentW = f.width;
-    this.sentH = f.height;
-    this.post({ t: 'frame', width: f.width, height: f.height, y0, y1, rgba }, [rgba.buffer]);
-  }
-
-  /** Repaint everything at the next flush (a new page connected). */
-  invalidate(): void {
-    this.sentW = 0;
-  }
-}
-
 /** A serial byte stream between the guest's COM1 and the page's terminal. */
 class SerialBridge implements SerialBackend {
   private receive: ((bytes: Uint8Array) => void) | undefined;
@@ -94,10 +55,23 @@ export function createVmRuntime(env: { launcher: DeviceWorkerLauncher; hostNowMs
   let poweredAt = 0;
   let ipsAt = { t: 0, n: 0 };
   let ips = 0;
-  let frames: FrameForwarder | undefined;
-  let frameTimer: ReturnType<typeof setInterval> | undefined;
+  /** The page's canvas for the next power-on (a canvas can be handed over once). */
+  let pendingCanvas: OffscreenCanvas | undefined;
   let serial: SerialBridge | undefined;
   let keys: InputEventHub | undefined;
+  let medium: OpenedMedium | undefined;
+  let mouseButtons = 0;
+  const exports = new Map<number, { medium: OpenedMedium; own: boolean }>();
+  let exportSeq = 0;
+  const pageFetches = new Map<number, { resolve(r: FetchResponseLike): void; reject(e: Error): void }>();
+  let fetchSeq = 0;
+  /** A fetch the page makes for us (cross-origin images: this worker's CSP is connect-src 'self'). */
+  const pageFetch: FetchLike = (url, init) => new Promise((resolve, reject) => {
+    if (!port) return reject(new Error('no page connected'));
+    const id = ++fetchSeq;
+    pageFetches.set(id, { resolve, reject });
+    post({ t: 'fetch', id, url, method: init?.method ?? 'GET', headers: init?.headers ?? {} });
+  });
   const events: PlacementEvent[] = [];
   let generation = 0;
 
@@ -113,51 +87,82 @@ export function createVmRuntime(env: { launcher: DeviceWorkerLauncher; hostNowMs
     const m = ev.data as VmStreamIn;
     if (m.t === 'serial-in') serial?.input(m.data);
     else if (m.t === 'key') keys?.key(m.code, m.down);
+    else if (m.t === 'fetch-result') {
+      const w = pageFetches.get(m.id);
+      pageFetches.delete(m.id);
+      if (!w) return;
+      if (m.error !== undefined || m.status === undefined) return w.reject(new Error(m.error ?? 'no answer'));
+      const headers = new Map(Object.entries(m.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+      const body = m.body ?? new ArrayBuffer(0);
+      w.resolve({
+        status: m.status,
+        statusText: m.statusText,
+        headers: { get: (n: string) => headers.get(n.toLowerCase()) ?? null },
+        arrayBuffer: async () => body,
+        body: null,
+      });
+    } else if (m.t === 'mouse') {
+      if (m.dx !== 0 || m.dy !== 0 || m.dz !== 0) keys?.mouseMove(m.dx, m.dy, m.dz);
+      if (m.buttons !== mouseButtons) { mouseButtons = m.buttons; keys?.mouseButtons(m.buttons); }
+    }
   };
+
+  const sameChoice = (a: ImageChoice, b: ImageChoice): boolean => JSON.stringify(a) === JSON.stringify(b);
+  async function open(choice: ImageChoice, file: File | undefined): Promise<OpenedMedium> {
+    const manifest = choice.source === 'builtin' ? await fetchManifest() : [];
+    return openMedium(choice, {
+      manifest,
+      file,
+      pageFetch,
+      onProgress: (url, size, p) => post({ t: 'media-progress', url, size, bytesFetched: p.bytesFetched, requests: p.requests }),
+    });
+  }
 
   async function teardown(): Promise<void> {
     generation++;
-    if (frameTimer !== undefined) clearInterval(frameTimer);
-    frameTimer = undefined;
     const m = machine;
     machine = undefined;
     if (m) await m.stop('powered off');
+    const md = medium;
+    medium = undefined;
+    if (md) await closeMedium(md);
   }
 
-  async function build(s: VmSettings, gen: number): Promise<Machine> {
+  async function build(s: VmSettings, gen: number, file: File | undefined): Promise<Machine> {
     notes = [];
     const manifest = await fetchManifest();
     const known = new Set(manifest.map((f) => f.sha256.toLowerCase()));
-    if (!manifest.some((f) => f.name === HDA)) throw new Error(`${HDA} is not in /images/manifest.json — run \`npm run images\``);
     const [bios, vgaBios] = await Promise.all([fetchImage(BIOS), fetchImage(VGA_BIOS)]);
     const customFirmware: string[] = [];
     if (!known.has(await sha256Hex(bios))) customFirmware.push(BIOS);
     if (!known.has(await sha256Hex(vgaBios))) customFirmware.push(VGA_BIOS);
-    const url = await UrlBlock.open(imagesBase() + HDA, {
-      fetch: (u, init) => fetch(u, init),
-      kind: 'disk',
-    });
-    const hda = await OverlayBlock.open(url);
-    if (gen !== generation) throw new Error('powered off while starting');
+    const md = await open(s.image ?? DEFAULT_IMAGE, file);
+    if (gen !== generation) {
+      await closeMedium(md);
+      throw new Error('powered off while starting');
+    }
+    medium = md;
+    const storage = mediumDevices(md);
 
-    frames = new FrameForwarder(post);
     serial = new SerialBridge((m) => post(m));
     keys = new InputEventHub();
     const isolated = s.placement === 'isolated';
+    const canvas = pendingCanvas;
+    pendingCanvas = undefined;
     const devices: DeviceConfig[] = [
-      // The display sink is an object with a method the worker bridge cannot carry: in the
-      // isolated placement the VGA runs without a picture (see docs/app.md).
-      { type: 'VGA', id: 'vga', backend: isolated ? undefined : frames },
+      // The page's canvas: painted here (monolithic) or handed to the display worker (isolated).
+      { type: 'VGA', id: 'vga', backend: canvas ? (isolated ? canvasBackend(canvas) : new CanvasSink(canvas)) : undefined },
       { type: 'i8042', id: 'kbd', backend: keys },
       { type: 'isa-serial', id: 'com1', props: { index: 0 }, backend: serial },
-      { type: 'piix3-ide', id: 'ide', props: { hda: 'ide-hd' }, backend: { hda } },
+      ...storage.devices,
     ];
-    if (isolated) notes.push('isolated placement: the screen is not painted yet (the display worker has no canvas sink); use the serial terminal');
     if (s.nic !== 'none') {
       const t = findDeviceType(s.nic);
       if (!t || t.class !== 'network') throw new Error(`unknown network device '${s.nic}'`);
-      devices.push({ type: t.name, id: 'nic' });
-      notes.push(`${t.name}: no network backend in the browser yet (link down)`);
+      // A private virtual switch with the built-in DHCP server and gateway (src/machine/net-wiring.ts):
+      // the guest's udhcpc gets an address. Relaying to the outside (a WebSocket netdev) is not
+      // offered by the page yet.
+      devices.push({ type: t.name, id: 'nic', props: { netdev: 'lan' } });
     }
     const config: MachineConfig = {
       ramMiB: s.ramMiB,
@@ -168,7 +173,9 @@ export function createVmRuntime(env: { launcher: DeviceWorkerLauncher; hostNowMs
       onDeviceFailure: s.failureResponse,
       policy: s.policy,
       customFirmware,
+      bootOrder: storage.bootOrder,
       onTripleFault: 'reset',
+      netdevs: s.nic !== 'none' ? [{ id: 'lan', kind: 'switch' }] : undefined,
     };
     // Log lines reach the page through the machine's 'log' event (powerOn), not a host logger.
     const host = browserMachineHost({ launcher: env.launcher });
@@ -180,14 +187,13 @@ export function createVmRuntime(env: { launcher: DeviceWorkerLauncher; hostNowMs
       port?.close();
       port = p;
       port.onmessage = onStream;
-      frames?.invalidate();
     },
 
     catalog(): CatalogEntry[] {
       return deviceTypes.map((t) => ({ name: t.name, class: t.class, description: t.description, secure: t.secure, secureReason: t.secureReason ?? '' }));
     },
 
-    async powerOn(s: VmSettings): Promise<VmStatus> {
+    async powerOn(s: VmSettings, file?: File): Promise<VmStatus> {
       await teardown();
       const gen = generation;
       settings = { ...s };
@@ -196,7 +202,7 @@ export function createVmRuntime(env: { launcher: DeviceWorkerLauncher; hostNowMs
       setState('starting');
       let m: Machine;
       try {
-        m = await build(settings, gen);
+        m = await build(settings, gen, file);
       } catch (e) {
         setState('failed', errText(e));
         throw e instanceof Error ? e : new Error(String(e));
@@ -209,8 +215,9 @@ export function createVmRuntime(env: { launcher: DeviceWorkerLauncher; hostNowMs
       m.events.on('state', ({ state: st }) => setState(st));
       m.events.on('log', ({ level, source, message }) => post({ t: 'log', level, source, message }));
       m.events.on('device', (e) => { events.push(e); post({ t: 'device', event: e }); });
+      for (const q of m.qmpEvents) post({ t: 'qmp', event: q });
+      m.events.on('qmp', (q) => post({ t: 'qmp', event: q }));
       m.events.on('stuck', ({ reason }) => post({ t: 'log', level: 'error', source: 'machine', message: `guest stuck: ${reason}` }));
-      frameTimer = setInterval(() => frames?.flush(), FRAME_PERIOD_MS);
       poweredAt = env.hostNowMs();
       ipsAt = { t: poweredAt, n: 0 };
       ips = 0;
@@ -308,12 +315,25 @@ export function createVmRuntime(env: { launcher: DeviceWorkerLauncher; hostNowMs
       };
     },
 
-    screenshotPng() {
-      return machine ? machine.display()?.screenshotPng() : undefined;
+    screenCanvas(canvas: OffscreenCanvas) {
+      pendingCanvas = canvas;
     },
 
-    screenText() {
-      return machine ? machine.display()?.screenText() ?? '' : '';
+    async screenshotPng() {
+      return machine ? machine.screenshotPng() : undefined;
+    },
+
+    async screenText() {
+      return machine ? machine.screenText() : '';
+    },
+
+    async displayMode() {
+      return machine ? screenMode(machine) : undefined;
+    },
+
+    async screenNotBlank() {
+      const png = machine ? await machine.screenshotPng() : undefined;
+      return png !== undefined && pngNotBlank(png) === true;
     },
 
     crashDevice(id: string) {
@@ -326,6 +346,80 @@ export function createVmRuntime(env: { launcher: DeviceWorkerLauncher; hostNowMs
       const p = machine?.placed;
       if (!p) throw new Error('no placed devices');
       p.hang(id);
+    },
+
+    async qmp(input: QmpCommand): Promise<QmpAnswer> {
+      // The command line's checks (src/qmp/protocol.ts), so a malformed command gets the same
+      // answer on both paths: not an object, no 'execute', non-object 'arguments'.
+      let text: string | undefined;
+      try {
+        text = JSON.stringify(input);
+      } catch (e) {
+        return { error: { class: 'GenericError', desc: `QMP input is not JSON: ${errText(e)}` } };
+      }
+      const cmd = parseQmpLine(text ?? '');
+      if (!('execute' in cmd)) return cmd;
+      const m = machine;
+      if (!m) return { error: { class: 'GenericError', desc: `the machine is ${state}: power it on first` }, ...(cmd.id === undefined ? {} : { id: cmd.id }) };
+      try {
+        return await m.qmp(cmd);
+      } catch (e) {
+        return { error: { class: 'GenericError', desc: errText(e) } };
+      }
+    },
+
+    async mediaInfo(choice?: ImageChoice, file?: File): Promise<MediaInfo> {
+      const useRunning = medium && (!choice || sameChoice(choice, medium.choice));
+      const md = useRunning ? medium! : await open(choice ?? settings?.image ?? DEFAULT_IMAGE, file);
+      try {
+        return {
+          choice: md.choice,
+          id: md.base.id,
+          size: md.base.size,
+          writable: md.overlay !== undefined,
+          changedBlocks: md.overlay?.dirtyBlocks ?? 0,
+          blockSize: md.overlay?.blockSize ?? 0,
+        };
+      } finally {
+        if (!useRunning) await closeMedium(md);
+      }
+    },
+
+    async discardChanges(choice: ImageChoice, file?: File): Promise<void> {
+      // Decision (docs/app.md): discarding the medium the machine runs from powers it off first;
+      // a guest must never see its disk change under it.
+      if (medium && sameChoice(choice, medium.choice)) {
+        await teardown();
+        setState('off');
+      }
+      const md = await open(choice, file);
+      try {
+        await md.overlay?.discard();
+      } finally {
+        await closeMedium(md);
+      }
+    },
+
+    async exportOpen(choice: ImageChoice, file?: File) {
+      const running = medium && sameChoice(choice, medium.choice) ? medium : undefined;
+      const md = running ?? (await open(choice, file));
+      const handle = ++exportSeq;
+      exports.set(handle, { medium: md, own: !running });
+      return { handle, size: md.backend.size, name: md.name };
+    },
+
+    async exportRead(handle: number, offset: number, length: number): Promise<Uint8Array> {
+      const e = exports.get(handle);
+      if (!e) throw new Error(`no open export ${handle}`);
+      const buf = new Uint8Array(Math.max(0, Math.min(length, e.medium.backend.size - offset)));
+      await e.medium.backend.read(offset, buf);
+      return Comlink.transfer(buf, [buf.buffer]);
+    },
+
+    async exportClose(handle: number): Promise<void> {
+      const e = exports.get(handle);
+      exports.delete(handle);
+      if (e?.own) await closeMedium(e.medium);
     },
   };
 }

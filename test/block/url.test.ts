@@ -53,6 +53,9 @@ function handler(req: IncomingMessage, res: ServerResponse): void {
       const odd = IMAGE.subarray(0, 1000);
       return send(206, { 'Content-Range': `bytes 0-999/1000`, 'Content-Length': 1000 }, odd);
     }
+    case '/spa-fallback.img':
+      // A missing file answered with a web page (SPA fallback): 1024 bytes, a whole number of sectors.
+      return send(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': 1024 }, new Uint8Array(1024).fill(0x3c));
     case '/secret.img':
       return send(403, { 'Content-Length': 0 });
     default:
@@ -104,6 +107,10 @@ describe('UrlBlock', () => {
     await expect(UrlBlock.open(`${base}/missing.img`, { fetch: nodeFetch })).rejects.toMatchObject({
       code: 'not-found',
       message: expect.stringContaining('404'),
+    });
+    await expect(UrlBlock.open(`${base}/spa-fallback.img`, { fetch: nodeFetch })).rejects.toMatchObject({
+      code: 'not-found',
+      message: expect.stringContaining('web page (text/html'),
     });
     await expect(UrlBlock.open(`${base}/secret.img`, { fetch: nodeFetch })).rejects.toMatchObject({
       code: 'io',
