@@ -8,7 +8,7 @@ import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'nod
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { createMachine, type Machine } from '../machine/machine.js';
-import type { DeviceConfig, MachineConfig } from '../machine/config.js';
+import type { DeviceConfig, MachineConfig, MachineHost } from '../machine/config.js';
 import type { DeviceProps } from '../devices/api.js';
 import { deviceTypes, findDeviceType } from '../devices/registry.js';
 import { nodeWorkerLauncher } from '../node/worker-launcher.js';
@@ -16,7 +16,7 @@ import { FileBlock } from '../node/file-block.js';
 import { OverlayBlock } from '../block/overlay.js';
 import type { BlockBackend } from '../block/api.js';
 import type { BootDevice } from '../machine/config.js';
-import { helpText, parseArgs, UsageError, type CliOptions, type DeviceOption } from './options.js';
+import { checkNetdevs, helpText, parseArgs, UsageError, type CliOptions, type DeviceOption } from './options.js';
 import { nodeMachineHost } from './node-host.js';
 import { typeDeviceProps } from '../machine/device-props.js';
 import { SecurityRefusedError } from '../machine/security.js';
@@ -136,11 +136,9 @@ export function buildConfig(o: CliOptions): MachineConfig {
   } catch (e) {
     if (vgaExplicit) throw new UsageError(`cannot read VGA BIOS '${o.vgaBios}': ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
+  checkNetdevs(o);
   const devices = [...o.devices.map(resolveDevice), ...serialDevices(o)];
   // --screenshot / --screen-text need a display: the standard VGA unless one was given.
-  if ((o.screenshot !== undefined || o.screenText) && o.placement !== 'monolithic') {
-    throw new UsageError('--screenshot/--screen-text need --placement monolithic for now (the channel has no display control RPC to the display worker yet)');
-  }
   if ((o.screenshot !== undefined || o.screenText) && !devices.some((d) => findDeviceType(d.type)?.class === 'display')) {
     devices.unshift({ type: 'VGA' });
   }
@@ -159,6 +157,7 @@ export function buildConfig(o: CliOptions): MachineConfig {
     tracePorts: o.tracePorts,
     onTripleFault: 'stop',
     devices,
+    netdevs: o.netdevs.map((n) => (n.kind === 'switch' ? { id: n.id, kind: 'switch' as const } : { id: n.id, kind: 'websocket' as const, url: n.url! })),
     placement: o.placement,
     bootOrder: o.boot ? [...o.boot].map((l) => BOOT_LETTERS[l]) : undefined,
     onDeviceFailure: o.onDeviceFailure,
@@ -206,6 +205,8 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   const host = nodeMachineHost({ launcher: o.placement === 'isolated' ? nodeWorkerLauncher() : undefined });
+  // --netdev websocket: Node >= 22 has a global WebSocket (Node 20: --experimental-websocket).
+  host.webSocket = (globalThis as { WebSocket?: MachineHost['webSocket'] }).WebSocket;
   let machine: Machine;
   try {
     machine = await createMachine(config, host);
@@ -316,8 +317,13 @@ export async function main(argv: string[]): Promise<number> {
   let screenFailed = false;
   if (o.screenshot !== undefined || o.screenText) {
     try {
-      if (o.screenshot !== undefined) writeFileSync(o.screenshot, machine.screenshotPng());
-      if (o.screenText) stdoutWrite(machine.screenText().replace(/\n?$/, '\n'));
+      // Both placements: isolated, the display worker renders and answers a control call.
+      if (o.screenshot !== undefined) {
+        const png = await machine.screenshotPng();
+        if (!png) throw new Error('the machine has no display device');
+        writeFileSync(o.screenshot, png);
+      }
+      if (o.screenText) stdoutWrite((await machine.screenText()).replace(/\n?$/, '\n'));
     } catch (e) {
       process.stderr.write(`bulkhead: screen capture failed: ${e instanceof Error ? e.message : String(e)}\n`);
       screenFailed = true;

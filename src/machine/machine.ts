@@ -35,6 +35,8 @@ import { executeQmp } from '../qmp/dispatcher.js';
 import { checkMachineStart, effectivePlacement } from './security.js';
 import { MachineQmp } from './machine-qmp.js';
 import { VgaWiring } from './vga-wiring.js';
+import { wireNetdevs, type NetWiring } from './net-wiring.js';
+import { screenshotPng, screenText } from './screen-access.js';
 import { asDisplayDevice, type DisplayDevice } from '../devices/display/render/types.js';
 
 export type MachineState = 'created' | 'running' | 'paused' | 'halted' | 'stopped';
@@ -117,6 +119,8 @@ export class Machine {
   readonly displayModels = new Map<string, DeviceModel>();
   /** @internal Set by createMachine: creates, places and plugs a PCI device at run time. */
   hotPlugger: ((type: DeviceType, id: string, props: DeviceProps) => Promise<MachineDevice>) | undefined;
+  /** The NICs' network backends (config.netdevs; src/machine/net-wiring.ts). */
+  network: NetWiring | undefined;
 
   constructor(
     readonly config: MachineConfig,
@@ -330,9 +334,9 @@ export class Machine {
   }
 
   /**
-   * The first display device's screen access (render/types.ts DisplayDevice): the model itself
-   * or the one behind the monolithic placement's guard. Undefined without a display device, or
-   * when the display runs in a device worker (the channel has no display control RPC yet).
+   * The first display device's model, called synchronously: the model itself or the one behind
+   * the monolithic placement's guard. Undefined without a display device, or when the display
+   * runs in a device worker — use the async screenText()/screenshotPng() (both placements).
    */
   display(): DisplayDevice | undefined {
     for (const d of this.devices) {
@@ -345,23 +349,14 @@ export class Machine {
     return undefined;
   }
 
-  /** The display's text screen (80x25 lines in text modes, '' in graphics modes). */
-  screenText(): string {
-    return this.requireDisplay().screenText();
+  /** The display's text screen (src/machine/screen-access.ts); '' in graphics modes or without a display. */
+  screenText(): Promise<string> {
+    return screenText(this);
   }
 
-  /** The display's current picture as a PNG file. */
-  screenshotPng(): Uint8Array {
-    return this.requireDisplay().screenshotPng();
-  }
-
-  private requireDisplay(): DisplayDevice {
-    const d = this.display();
-    if (d) return d;
-    const placed = this.devices.some((x) => x.type.class === 'display');
-    throw new Error(placed
-      ? 'the display device runs in a device worker: screen access needs the monolithic placement for now'
-      : 'the machine has no display device');
+  /** The display's current picture as a PNG file; undefined without a display device. */
+  screenshotPng(): Promise<Uint8Array | undefined> {
+    return screenshotPng(this);
   }
 
   /** Everything a console has shown (the last 1 MiB). */
@@ -697,6 +692,15 @@ export async function createMachine(config: MachineConfig, host: MachineHost): P
     };
     models.set(inst.id, inst.type.create(deviceHost, inst.props));
   }
+  // NICs: their netdev's PacketPort as the backend; unplugged when the machine stops.
+  const network = wireNetdevs(config.netdevs, others, {
+    webSocket: host.webSocket,
+    schedule: (cb, ms) => void host.sleep(ms).then(cb),
+    nowMs: hostNowMs,
+    log: (level, message) => m.log(level, 'network', message),
+  });
+  m.network = network;
+  m.events.on('state', ({ state }) => { if (state === 'stopped') network.dispose(); });
   // Consoles on device byte streams.
   for (const i of others) {
     if (i.console === undefined) continue;
