@@ -112,13 +112,20 @@ export class ChannelServer {
    */
   catchUp(): void {
     if (this.stopped || this.hangRequested) return;
+    const err = this.serveOrDie();
+    if (err !== undefined) throw err;
+  }
+
+  /** serve(); a device exception marks the device dead, reports it and is returned. */
+  private serveOrDie(): unknown {
     try {
       this.serve();
+      return undefined;
     } catch (e) {
       const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
       this.markDead(`device code threw: ${msg}`);
       this.onFatal(msg);
-      throw e;
+      return e ?? new Error('device code threw');
     }
   }
 
@@ -147,14 +154,7 @@ export class ChannelServer {
     const start = this.loop.hostNowMs();
     for (;;) {
       if (this.stopped) return;
-      try {
-        this.serve();
-      } catch (e) {
-        const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-        this.markDead(`device code threw: ${msg}`);
-        this.onFatal(msg);
-        return;
-      }
+      if (this.serveOrDie() !== undefined) return;
       if (this.hangRequested) {
         // Fault injection: spin forever; only the heartbeat and read deadlines notice.
         for (;;) { /* hang */ }
