@@ -129,10 +129,15 @@ export class ChannelClient {
 
   /** Make every queued posted write visible to the worker (and wake it if it sleeps). */
   publish(): void {
-    if (this.head === this.publishedHead) return;
+    if (this.storeHead()) this.ring();
+  }
+
+  /** Store the head for the worker if writes were queued since; true if it stored. */
+  private storeHead(): boolean {
+    if (this.head === this.publishedHead) return false;
     this.publishedHead = this.head;
     Atomics.store(this.i32, W.HEAD, this.head);
-    this.ring();
+    return true;
   }
 
   private waitForSpace(): boolean {
@@ -180,10 +185,7 @@ export class ChannelClient {
     i32[W.REQ_OFFSET] = offset | 0;
     i32[W.REQ_SIZE] = size;
     i32[W.REQ_ARG] = arg | 0;
-    if (this.head !== this.publishedHead) {
-      this.publishedHead = this.head;
-      Atomics.store(i32, W.HEAD, this.head);
-    }
+    this.storeHead(); // the one doorbell below covers the queued writes too
     Atomics.store(i32, W.REQ_SEQ, seq);
     this.ring();
     // Fast path: a short spin catches answers that arrive within a few microseconds.

@@ -3,7 +3,6 @@
 // in the display worker and the text, the PNG and the mode come back through its control calls
 // (comlink), rendered there; the same screen must come out of the monolithic placement. No Linux.
 import { existsSync } from 'node:fs';
-import { inflateSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMachine, type Machine } from '../../src/machine/machine.js';
 import { nodeMachineHost } from '../../src/cli/node-host.js';
@@ -11,6 +10,7 @@ import { nodeWorkerLauncher } from '../../src/node/worker-launcher.js';
 import { displayMode, pngNotBlank } from '../../src/machine/screen-access.js';
 import type { Placement } from '../../src/channel/placement.js';
 import { firmwarePath, missingForBoot, readFirmware } from './firmware.js';
+import { decodeRgb } from './png-rgb.js';
 
 const missing = missingForBoot() ?? (firmwarePath('vgabios-stdvga.bin') ? undefined : 'vgabios-stdvga.bin is missing (run `npm run images`)');
 const machines: Machine[] = [];
@@ -30,22 +30,6 @@ async function post(placement: Placement): Promise<Machine> {
   await m.runUntilText('No bootable device.', 90_000, ['debugcon']);
   await m.pause();
   return m;
-}
-
-/** RGB pixels of an 8-bit RGB PNG (filter 0 rows), decoded with node:zlib. */
-function decodeRgb(png: Uint8Array): { width: number; height: number; rgb: Uint8Array } {
-  const b = Buffer.from(png);
-  const width = b.readUInt32BE(16), height = b.readUInt32BE(20);
-  const idat: Buffer[] = [];
-  for (let p = 8; p < b.length;) {
-    const len = b.readUInt32BE(p);
-    if (b.toString('latin1', p + 4, p + 8) === 'IDAT') idat.push(b.subarray(p + 8, p + 8 + len));
-    p += 12 + len;
-  }
-  const raw = inflateSync(Buffer.concat(idat));
-  const rgb = new Uint8Array(width * height * 3);
-  for (let y = 0; y < height; y++) rgb.set(raw.subarray(y * (1 + width * 3) + 1, (y + 1) * (1 + width * 3)), y * width * 3);
-  return { width, height, rgb };
 }
 
 describe.skipIf(missing !== undefined)(`screen access${missing ? ` (skipped: ${missing})` : ''}`, () => {

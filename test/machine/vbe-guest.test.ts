@@ -3,7 +3,6 @@
 // AX=4F02h (VBE 2.0 "Set SuperVGA video mode"), draws two colour bands through the 64 KiB banked
 // window at A000:0000 and reports on the debug console (port 0x402). The display worker
 // (isolated placement) renders the picture; the test reads the pixels back from the PNG.
-import { inflateSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMachine, type Machine } from '../../src/machine/machine.js';
 import { nodeMachineHost } from '../../src/cli/node-host.js';
@@ -12,6 +11,7 @@ import { MemoryBlock } from '../../src/block/memory.js';
 import { displayMode } from '../../src/machine/screen-access.js';
 import { assemble } from '../cpu/harness.js';
 import { firmwarePath, missingForBoot, readFirmware } from './firmware.js';
+import { decodeRgb } from './png-rgb.js';
 
 const missing = missingForBoot() ?? (firmwarePath('vgabios-stdvga.bin') ? undefined : 'vgabios-stdvga.bin is missing (run `npm run images`)');
 const machines: Machine[] = [];
@@ -69,21 +69,6 @@ bad: db 'VBE-FAILED', 10, 0
 times 510-($-$$) db 0
 dw 0xaa55
 `;
-
-/** RGB pixels of an 8-bit RGB PNG (filter-0 rows, as render/png.ts writes them). */
-function decodeRgb(png: Uint8Array): { width: number; height: number; at(x: number, y: number): number[] } {
-  const b = Buffer.from(png);
-  const width = b.readUInt32BE(16), height = b.readUInt32BE(20);
-  const idat: Buffer[] = [];
-  for (let p = 8; p < b.length;) {
-    const len = b.readUInt32BE(p);
-    if (b.toString('latin1', p + 4, p + 8) === 'IDAT') idat.push(b.subarray(p + 8, p + 8 + len));
-    p += 12 + len;
-  }
-  const raw = inflateSync(Buffer.concat(idat));
-  const row = 1 + width * 3;
-  return { width, height, at: (x, y) => Array.from(raw.subarray(y * row + 1 + x * 3, y * row + 4 + x * 3)) };
-}
 
 describe.skipIf(missing !== undefined)(`VBE graphics from a guest program${missing ? ` (skipped: ${missing})` : ''}`, () => {
   it('INT 10h 4F02h mode 0x112 through SeaVGABIOS, drawn through the banked window, rendered by the display worker', async () => {
