@@ -165,8 +165,7 @@ export class ChannelClient {
 
   /** True when every posted write has been applied by the worker. */
   drained(): boolean {
-    this.publish();
-    return Atomics.load(this.i32, W.TAIL) === this.head;
+    return this.refreshTail();
   }
 
   /**
@@ -229,18 +228,34 @@ export class ChannelClient {
   }
 
   /**
-   * Serve a read from the shadow page if the ring is drained and the slot holds a value of
-   * this size; undefined otherwise.
+   * Serve a read from the shadow page: the value of the slot whose value word is `word`
+   * (SHADOW_WORD + slot * 2), or -1 when it cannot be served locally (channel failed, posted
+   * writes not yet applied, slot withdrawn or published with another size) and the caller must
+   * take the round trip.
+   *
+   * Ordering (a shadow read sees every earlier posted write): `cachedTail` is a lower bound of
+   * the worker's tail; when it equals `head` the ring was seen drained and nothing was posted
+   * since, so the common path is one integer compare and two plain loads. Otherwise queued
+   * writes are published and the tail is loaded with Atomics; the worker applies an entry
+   * (which republishes the shadow value with Atomics.store) before it stores the tail, so that
+   * Atomics.load synchronizes with it and the plain loads that follow in program order see the
+   * post-write value or a newer one. Plain loads of aligned Int32 elements cannot tear; a value
+   * the device publishes on its own (a timer, backend input) is not ordered with any CPU
+   * access, exactly like a hardware status bit changing between two reads.
    */
-  shadowRead(slot: number, size: number): number | undefined {
-    if (this.dead) return undefined;
-    if (this.head !== this.publishedHead) this.publish();
-    if (Atomics.load(this.i32, W.TAIL) !== this.head) return undefined;
-    const w = SHADOW_WORD + slot * 2;
-    const meta = Atomics.load(this.i32, w + 1);
-    if ((meta & 0x1ff) !== (0x100 | size)) return undefined;
-    const v = Atomics.load(this.i32, w);
+  shadowRead(word: number, size: number): number {
+    if (this.dead || (this.cachedTail !== this.head && !this.refreshTail())) return -1;
+    const i32 = this.i32;
+    if ((i32[word + 1] & 0x1ff) !== (0x100 | size)) return -1;
+    const v = i32[word];
     return size === 4 ? v >>> 0 : v & (size === 1 ? 0xff : 0xffff);
+  }
+
+  /** Publish queued writes and reload the tail; true when the ring is drained. */
+  private refreshTail(): boolean {
+    if (this.head !== this.publishedHead) this.publish();
+    this.cachedTail = Atomics.load(this.i32, W.TAIL);
+    return this.cachedTail === this.head;
   }
 
   /**

@@ -8,7 +8,7 @@
  */
 import type { AccessSize, DeviceModel, DeviceState } from '../devices/api.js';
 import type { ChannelClient } from './client.js';
-import { DATA_BYTES, PostedOp, RequestOp, allOnes } from './layout.js';
+import { DATA_BYTES, PostedOp, RequestOp, SHADOW_WORD, allOnes } from './layout.js';
 import type { DeviceHealth, DeviceStats } from './protocol.js';
 import { utf8Decode, utf8Encode } from './utf8.js';
 
@@ -22,7 +22,10 @@ export interface ProxyLink {
 }
 
 export class ChannelDeviceProxy implements DeviceModel {
-  /** Shadow slot + 1 by offset, per region (0 = not shadowed). */
+  /**
+   * Per region, by offset: the shadow slot's value word in the channel (SHADOW_WORD + slot * 2),
+   * 0 when the register is not shadowed. Built at attach, so a read indexes it directly.
+   */
   private readonly shadow: (Int32Array | undefined)[] = [];
   /** Last pciBarChanged per BAR, replayed into a restarted worker. */
   readonly bars = new Map<number, { base: number; enabled: boolean }>();
@@ -43,7 +46,7 @@ export class ChannelDeviceProxy implements DeviceModel {
       if (t) n.set(t);
       this.shadow[region] = t = n;
     }
-    t[offset] = slot + 1;
+    t[offset] = SHADOW_WORD + slot * 2;
   }
 
   /** The channel while the device runs (the slot drops its client on any failure). */
@@ -70,12 +73,15 @@ export class ChannelDeviceProxy implements DeviceModel {
 
   ioRead(region: number, offset: number, size: AccessSize): number {
     const t = this.shadow[region];
-    const slot = t !== undefined && offset < t.length ? t[offset] : 0;
-    if (slot !== 0) {
-      const v = this.link.client?.shadowRead(slot - 1, size);
-      if (v !== undefined) {
-        this.stats.shadowReads++;
-        return v;
+    if (t !== undefined && offset < t.length) {
+      const word = t[offset];
+      const c = this.link.client;
+      if (word !== 0 && c !== undefined) {
+        const v = c.shadowRead(word, size);
+        if (v >= 0) {
+          this.stats.shadowReads++;
+          return v;
+        }
       }
     }
     return this.read(RequestOp.IoRead, region, offset, size);
