@@ -57,6 +57,8 @@ export interface BulkheadApi {
   /** Whether the display's picture has more than one colour (from its PNG, over RPC). */
   screenNotBlank(): Promise<boolean>;
   screenshotPng(): Promise<Uint8Array | undefined>;
+  /** Canvases the page has handed to the VM since it loaded (power-ons and display-worker restarts). */
+  screenCanvases(): number;
   /** One QMP command on the machine (machine.qmp through the worker); never throws. */
   qmp(cmd: unknown): Promise<QmpAnswer>;
   /** The QMP events seen since the page loaded (TAINTED, DEVICE_FAILED, STOP, …). */
@@ -251,6 +253,7 @@ window.bulkhead = {
   screenText: () => vm.remote.screenText(),
   screenNotBlank: () => vm.remote.screenNotBlank(),
   screenshotPng: () => vm.remote.screenshotPng(),
+  screenCanvases: () => screen.handOvers,
   qmp: async (cmd) => {
     try {
       return await vm.remote.qmp(cmd as Parameters<typeof vm.remote.qmp>[0]);

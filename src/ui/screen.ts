@@ -3,7 +3,9 @@
  * <canvas> in place (a canvas can hand its control over only once), detaches it with
  * transferControlToOffscreen() (HTML "OffscreenCanvas", placeholder canvas elements) and
  * transfers the OffscreenCanvas to the CPU worker, where the VGA paints it — from the CPU worker
- * (monolithic) or from the display worker (isolated), src/workers/canvas-sink.ts. This element
+ * (monolithic) or from the display worker (isolated), src/workers/canvas-sink.ts. A display
+ * worker restarted after a failure asks for a new canvas (VmClient.canvasProvider): the element is
+ * replaced the same way (same id, class, size, listeners) and the restarted VGA paints it. This element
  * scales the picture by a whole factor where it fits (CSS `image-rendering: pixelated`, so text
  * stays crisp), from the display mode it polls; double-click toggles fullscreen. With keyboard
  * focus the canvas sends DOM KeyboardEvent.code names to the i8042
@@ -22,10 +24,13 @@ export class Screen {
   private width = 640;
   private height = 400;
   private readonly canvasHooks: ((c: HTMLCanvasElement) => void)[] = [];
+  /** Canvases handed to the VM since the page loaded (power-ons and display restarts). */
+  handOvers = 0;
 
   constructor(canvas: HTMLCanvasElement, private readonly vm: VmClient, private readonly box: HTMLElement) {
     this.current = canvas;
     this.wire(canvas);
+    vm.canvasProvider = () => this.replace();
     new ResizeObserver(() => this.fit()).observe(box);
     document.addEventListener('fullscreenchange', () => this.fit());
     setInterval(() => void this.pollMode(), MODE_POLL_MS);
@@ -48,7 +53,17 @@ export class Screen {
    * to the CPU worker for the machine about to be built.
    */
   async handOver(): Promise<void> {
+    const off = this.replace();
+    await this.vm.remote.screenCanvas(Comlink.transfer(off, [off]));
+  }
+
+  /**
+   * A fresh canvas element in place of the current one (same id, class, size and listeners;
+   * keyboard focus kept), its control detached for the VM.
+   */
+  private replace(): OffscreenCanvas {
     const old = this.current;
+    const hadFocus = document.activeElement === old;
     const c = document.createElement('canvas');
     c.id = old.id;
     c.className = old.className;
@@ -59,8 +74,9 @@ export class Screen {
     this.releaseAll();
     this.wire(c);
     this.fit();
-    const off = c.transferControlToOffscreen();
-    await this.vm.remote.screenCanvas(Comlink.transfer(off, [off]));
+    if (hadFocus) c.focus();
+    this.handOvers++;
+    return c.transferControlToOffscreen();
   }
 
   private wire(canvas: HTMLCanvasElement): void {

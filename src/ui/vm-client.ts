@@ -23,6 +23,11 @@ export class VmClient {
   readonly qmpEvents: QmpEvent[] = [];
   /** Which URLs the page may fetch for the worker (the chosen image's); others are refused. */
   fetchAllowed: (url: string) => boolean = () => false;
+  /**
+   * A fresh canvas's OffscreenCanvas when a restarted display worker needs one (src/ui/screen.ts
+   * replaces its <canvas> element); undefined: none to give.
+   */
+  canvasProvider: () => OffscreenCanvas | undefined = () => undefined;
   state: VmState = 'off';
   lastError: string | undefined;
 
@@ -50,6 +55,12 @@ export class VmClient {
       case 'fetch':
         void this.fetchFor(m);
         return;
+      case 'need-canvas': {
+        let canvas: OffscreenCanvas | undefined;
+        try { canvas = this.state === 'starting' ? undefined : this.canvasProvider(); } catch { canvas = undefined; }
+        this.port.postMessage({ t: 'canvas', id: m.id, canvas } satisfies VmStreamIn, canvas ? [canvas] : []);
+        return;
+      }
       case 'qmp':
         this.qmpEvents.push(m.event);
         if (this.qmpEvents.length > 1000) this.qmpEvents.shift();

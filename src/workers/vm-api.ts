@@ -89,7 +89,12 @@ export type VmStreamOut =
    * A cross-origin image request the page makes for the worker (the CPU worker's CSP allows
    * same-origin connections only); the page answers only for the URL the user chose.
    */
-  | { t: 'fetch'; id: number; url: string; method: string; headers: Record<string, string> };
+  | { t: 'fetch'; id: number; url: string; method: string; headers: Record<string, string> }
+  /**
+   * The display worker was restarted and needs a fresh canvas (the old one was transferred to
+   * the dead worker): the page replaces its <canvas> and answers with `{ t: 'canvas', id }`.
+   */
+  | { t: 'need-canvas'; id: number };
 
 /** Page → worker messages on the stream port. */
 export type VmStreamIn =
@@ -97,7 +102,9 @@ export type VmStreamIn =
   | { t: 'key'; code: string; down: boolean }
   /** PS/2 mouse (InputSink conventions, src/devices/input/input-backend.ts): relative counts, MouseEvent.buttons mask. */
   | { t: 'mouse'; dx: number; dy: number; dz: number; buttons: number }
-  | { t: 'fetch-result'; id: number; status?: number; statusText?: string; headers?: Record<string, string>; body?: ArrayBuffer; error?: string };
+  | { t: 'fetch-result'; id: number; status?: number; statusText?: string; headers?: Record<string, string>; body?: ArrayBuffer; error?: string }
+  /** The answer to `need-canvas`: a new canvas's OffscreenCanvas (transferred), or none. */
+  | { t: 'canvas'; id: number; canvas?: OffscreenCanvas };
 
 /** The boot medium as opened by the worker. */
 export interface MediaInfo {

@@ -74,6 +74,16 @@ export function createVmRuntime(env: { launcher: DeviceWorkerLauncher; hostNowMs
   });
   const events: PlacementEvent[] = [];
   let generation = 0;
+  /** Canvas requests to the page (a restarted display worker's), answered by `{t:'canvas'}`. */
+  const canvasWaiters = new Map<number, (c: OffscreenCanvas | undefined) => void>();
+  let canvasSeq = 0;
+  /** A fresh canvas from the page for the machine of generation `gen` (none once it is gone). */
+  const pageCanvas = (gen: number) => (): Promise<OffscreenCanvas | undefined> => new Promise((resolve) => {
+    if (!port || gen !== generation) return resolve(undefined);
+    const id = ++canvasSeq;
+    canvasWaiters.set(id, resolve);
+    post({ t: 'need-canvas', id });
+  });
 
   const post = (m: VmStreamOut, transfer: Transferable[] = []): void => port?.postMessage(m, transfer);
   const setState = (s: VmState, err?: string): void => {
@@ -101,6 +111,10 @@ export function createVmRuntime(env: { launcher: DeviceWorkerLauncher; hostNowMs
         arrayBuffer: async () => body,
         body: null,
       });
+    } else if (m.t === 'canvas') {
+      const w = canvasWaiters.get(m.id);
+      canvasWaiters.delete(m.id);
+      w?.(m.canvas);
     } else if (m.t === 'mouse') {
       if (m.dx !== 0 || m.dy !== 0 || m.dz !== 0) keys?.mouseMove(m.dx, m.dy, m.dz);
       if (m.buttons !== mouseButtons) { mouseButtons = m.buttons; keys?.mouseButtons(m.buttons); }
@@ -120,6 +134,8 @@ export function createVmRuntime(env: { launcher: DeviceWorkerLauncher; hostNowMs
 
   async function teardown(): Promise<void> {
     generation++;
+    for (const w of canvasWaiters.values()) w(undefined);
+    canvasWaiters.clear();
     const m = machine;
     machine = undefined;
     if (m) await m.stop('powered off');
@@ -150,8 +166,9 @@ export function createVmRuntime(env: { launcher: DeviceWorkerLauncher; hostNowMs
     const canvas = pendingCanvas;
     pendingCanvas = undefined;
     const devices: DeviceConfig[] = [
-      // The page's canvas: painted here (monolithic) or handed to the display worker (isolated).
-      { type: 'VGA', id: 'vga', backend: canvas ? (isolated ? canvasBackend(canvas) : new CanvasSink(canvas)) : undefined },
+      // The page's canvas: painted here (monolithic) or handed to the display worker (isolated),
+      // which asks the page for a fresh one when it is restarted after a failure.
+      { type: 'VGA', id: 'vga', backend: canvas ? (isolated ? canvasBackend(canvas, pageCanvas(gen)) : new CanvasSink(canvas)) : undefined },
       { type: 'i8042', id: 'kbd', backend: keys },
       { type: 'isa-serial', id: 'com1', props: { index: 0 }, backend: serial },
       ...storage.devices,

@@ -6,7 +6,7 @@ import { BlobBlock } from '../../src/block/blob.js';
 import { checkImageSize } from '../../src/block/validate.js';
 import { expectBytes } from './bytes.js';
 
-function pattern(n: number): Uint8Array {
+function pattern(n: number): Uint8Array<ArrayBuffer> {
   return Uint8Array.from({ length: n }, (_, i) => (i * 7 + (i >> 9)) & 0xff);
 }
 
