@@ -114,6 +114,18 @@ export const tests = [
       assert.ok(png.length > 100 && png[1] === 0x50 && png[2] === 0x4e && png[3] === 0x47, `the device screenshot is a PNG (${png.length} bytes: ${png.slice(0, 4)})`);
       writeFileSync(join(root, 'test-results', 'app-vga.png'), Buffer.from(png));
 
+      // The key-combos menu (src/ui/key-combos.ts): Alt+F2 through the page's own select and
+      // button goes i8042 → the guest's atkbd → a VT switch to the empty tty2; Alt+F1 brings
+      // tty1 (the marker) back. A combo that did not reach the guest leaves the screen as it is.
+      const sendCombo = async (label) => {
+        await page.selectOption('#combo', { label });
+        await page.click('#btn-combo');
+      };
+      await sendCombo('Alt+F2');
+      await page.waitForFunction(async () => !(await window.bulkhead.screenText()).includes('BULKHEAD-GUEST-READY'), null, { timeout: 30_000, polling: 250 });
+      await sendCombo('Alt+F1');
+      await page.waitForFunction(async () => (await window.bulkhead.screenText()).includes('BULKHEAD-GUEST-READY'), null, { timeout: 30_000, polling: 250 });
+
       // The security panel lists the machine's devices with statistics.
       await page.waitForSelector('#secpanel table');
       const sec = await page.evaluate(() => window.bulkhead.security());
