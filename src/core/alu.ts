@@ -36,6 +36,19 @@ export function alu(op: u32, a: u32, b: u32, top: u32): u32 {
   else r = alu(op, a, b, 31);
   return r;
 }
+/** 16-bit group-1 operation, alu32's counterpart (ADC/SBB go through alu()). */
+@inline export function alu16(op: u32, a: u32, b: u32): u32 {
+  let r: u32;
+  if (op == 0) { r = (a + b) & 0xffff; setLazyArith(OP_ADD, a, b, r, 15); }
+  else if (op == 5 || op == 7) { r = (a - b) & 0xffff; setLazyArith(OP_SUB, a, b, r, 15); }
+  else if (op == 6) { r = a ^ b; setLazyArith(OP_LOGIC, a, b, r, 15); }
+  else if (op == 4) { r = a & b; setLazyArith(OP_LOGIC, a, b, r, 15); }
+  else if (op == 1) { r = a | b; setLazyArith(OP_LOGIC, a, b, r, 15); }
+  else r = alu(op, a, b, 15);
+  return r;
+}
+@inline export function inc16(a: u32): u32 { if ((lazyMask & F_CF) != 0) foldCF(); const r = (a + 1) & 0xffff; setLazy(OP_INC, a, 1, r, 15); return r; }
+@inline export function dec16(a: u32): u32 { if ((lazyMask & F_CF) != 0) foldCF(); const r = (a - 1) & 0xffff; setLazy(OP_DEC, a, 1, r, 15); return r; }
 @inline export function inc32(a: u32): u32 { if ((lazyMask & F_CF) != 0) foldCF(); const r = a + 1; setLazy(OP_INC, a, 1, r, 31); return r; }
 @inline export function dec32(a: u32): u32 { if ((lazyMask & F_CF) != 0) foldCF(); const r = a - 1; setLazy(OP_DEC, a, 1, r, 31); return r; }
 export function inc(a: u32, top: u32): u32 { foldCF(); const r = (a + 1) & maskOf(top); setLazy(OP_INC, a, 1, r, top); return r; }

@@ -6,7 +6,7 @@ import {
   EDX, ES, CS, SS, DS, FS, GS, LDTR, TR, A_VALID, A_P, A_S, F_IF, F_TF, F_VM, F_RF, CR0_PE,
   eip, flagsReg, cr0, cr2, cr3, cr4, cpl, dr, gdtrBase, gdtrLimit, idtrBase, idtrLimit, halted,
   intrLine, nmiPending, nmiBlocked, intShadow, instrCount, sliceStart, exitRequested, tscOffset,
-  lastTsc, REGS, setSegCache, setCpl, segSel, a20Mask, fetchPage, sliceCount, eventFlag,
+  lastTsc, REGS, setSegCache, setCpl, segSel, a20Mask, sliceCount, eventFlag,
 } from './state';
 import { fault, faultVec, faultErr, clearFault, raise, tlbFlushAll } from './mem';
 import { readFlags, clearLazy } from './flags';

@@ -2,7 +2,8 @@
 // computation (16- and 32-bit addressing, Intel SDM Vol. 2 2.1.5 tables 2-1..2-3), operand
 // accessors by size, and the SS stack push/pop used by ordinary instructions.
 import {
-  ESP, EBP, ESI, EDI, EBX, SS, DS, r8, w8, r16, w16, r32, w32, ssB, o32, a32,
+  ESP, EBP, ESI, EDI, EBX, SS, DS, r8, w8, r16, w16, r32, w32, ssB, o32, a32, flatMask, tlbWr,
+  TLB_INFO, TLB_HOST,
 } from './state';
 export { o32, a32 };
 import {
@@ -35,6 +36,22 @@ let rmwLin: u32 = 0;
       else if ((m >> 6) == 2) off += fetch32();
       eaOff = off;
       eaSeg = segOv >= 0 ? segOv : ((m & 7) == 5 ? SS : DS);
+    } else decodeEA();
+  }
+}
+
+/** decodeModrm for 16-bit code (hot16): [SI] [DI] [BP] [BX] (+disp8/disp16) inline. */
+@inline export function decodeModrm16(): void {
+  const m = fetch8();
+  modrm = m; mod = m >> 6; regf = (m >> 3) & 7; rmf = m & 7;
+  if (m < 0xc0) {
+    if (!a32 && (m & 4) != 0 && (m & 0xc7) != 6) {
+      const r = m & 7; // 4 SI, 5 DI, 6 BP (SS), 7 BX
+      let off = r16(r == 4 ? ESI : r == 5 ? EDI : r == 6 ? EBP : EBX);
+      if ((m >> 6) == 1) off += <u32><i32><i8>fetch8();
+      else if ((m >> 6) == 2) off += fetch16();
+      eaOff = off & 0xffff;
+      eaSeg = segOv >= 0 ? segOv : (r == 6 ? SS : DS);
     } else decodeEA();
   }
 }
@@ -103,6 +120,15 @@ export function writeRM(size: u32, v: u32): void {
 /** r/m read for a read-modify-write: checks the write can succeed first. */
 export function readRMW(size: u32): u32 {
   if (mod == 3) return getReg(size, rmf);
+  if (((flatMask >> <u32>eaSeg) & 1) != 0) {
+    // flat segment, writable TLB entry (implies readable), no page crossing
+    const lin = eaOff, vpn = lin >>> 12;
+    if ((load<u8>(TLB_INFO + vpn) & tlbWr) != 0 && (lin & 0xfff) <= 0x1000 - size) {
+      rmwLin = lin;
+      const h = load<u32>(TLB_HOST + (vpn << 2)) + lin;
+      return size == 1 ? <u32>load<u8>(h) : size == 2 ? <u32>load<u16>(h) : load<u32>(h);
+    }
+  }
   const lin = segLinWrite(eaSeg, eaOff, size);
   if (fault) return 0;
   if (!linProbeWrite(lin, size)) return 0;

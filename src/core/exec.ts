@@ -4,15 +4,15 @@
 import {
   EAX, ECX, EDX, EBX, ESP, EBP, ESI, EDI, ES, CS, SS, DS, FS, GS, F_CF, F_DF, F_IF, F_TF, F_AC,
   F_IOPL, F_NT, F_VM, F_RF, F_VIF, F_VIP, F_ID, CR0_PE, CR0_EM, CR0_TS, CR0_MP, cr0, cpl, eip,
-  flagsReg, csD, ssB, r8, w8, r16, w16, r32, w32, segSel, segAttr, segLimit, halted, intShadow, eventFlag, A_DB,
+  flagsReg, csD, ssB, flatMask, tlbRd, tlbWr, TLB_INFO, TLB_HOST, r8, w8, r16, w16, r32, w32, segSel, segAttr, segLimit, halted, intShadow, eventFlag, A_DB,
 } from './state';
-import { fault, raise, fetch8, fetch16, fetch32, rd16, rd32, rd8, wr16, wr32, segLinRead } from './mem';
+import { fault, raise, fetch8, fetch16, fetch32, rd16, rd32, rd8, wr8, wr16, wr32, segLinRead, rd8s, wr8s, rd16s, wr16s } from './mem';
 import {
   o32, a32, segOv, rep, lockP, mod, regf, rmf, eaSeg, eaOff, decodeModrm, getReg, setReg,
-  readRM, writeRM, readRMW, writeRMW, fetchImm, push, pop, peekPop, popCommit, spGet, spSet, dseg,
+  readRM, writeRM, readRMW, writeRMW, fetchImm, decodeModrm16, push, pop, peekPop, popCommit, spGet, spSet, dseg,
   rdMem, wrMem, eaNext,
 } from './decode';
-import { alu, alu32, inc, dec, inc32, dec32, shift, maskOf, daa, das, aaa, aas, aam, aad } from './alu';
+import { alu, alu32, alu16, inc, dec, inc32, dec32, inc16, dec16, shift, maskOf, daa, das, aaa, aas, aam, aad } from './alu';
 import { readFlags, setLazy, OP_LOGIC, getCF, setCF, clearLazy, setResFlags, lazyMask, lazyR } from './flags';
 import { cond, condFast, jumpTo, ioAllowed, portIn, portOut, stringOp, mulOp, divOp, imul2, instrStart } from './ops';
 import { loadSeg } from './seg';
@@ -32,7 +32,8 @@ const PREFIX_BITS: StaticArray<u32> = [0, 0x40404040, 0, 0x000000f0, 0, 0, 0, 0x
 @inline export function step(): void {
   const op = fetch8();
   if ((unchecked(PREFIX_BITS[op >> 5]) >> (op & 31)) & 1) { prefixed(op); return; }
-  if (o32 && hot32(op)) return;
+  if (o32) { if (hot32(op)) return; }
+  else if (hot16(op)) return;
   exec1(op);
 }
 
@@ -73,6 +74,26 @@ const PREFIX_BITS: StaticArray<u32> = [0, 0x40404040, 0, 0x000000f0, 0, 0, 0, 0x
     return true;
   }
   if (hi == 0x80) {
+    if (op == 0x83 || op == 0x81) { // ALU r/m32, imm8 (sign-extended) / imm32
+      decodeModrm(); if (fault) return true;
+      const aop = regf;
+      if (mod == 3) {
+        const b = op == 0x83 ? <u32><i32><i8>fetch8() : fetch32(); if (fault) return true;
+        const r = alu32(aop, r32(rmf), b);
+        if (aop != 7) w32(rmf, r);
+        return true;
+      }
+      if (aop == 7) {
+        const a = rd32(eaSeg, eaOff); if (fault) return true;
+        const b = op == 0x83 ? <u32><i32><i8>fetch8() : fetch32(); if (fault) return true;
+        alu(7, a, b, 31);
+        return true;
+      }
+      const b = op == 0x83 ? <u32><i32><i8>fetch8() : fetch32(); if (fault) return true;
+      const a = readRMW(4); if (fault) return true;
+      writeRMW(4, alu(aop, a, b, 31));
+      return true;
+    }
     if (op == 0x8b) {
       decodeModrm(); if (fault) return true;
       const v = mod == 3 ? r32(rmf) : rd32(eaSeg, eaOff); if (fault) return true;
@@ -99,13 +120,150 @@ const PREFIX_BITS: StaticArray<u32> = [0, 0x40404040, 0, 0x000000f0, 0, 0, 0, 0x
     return false;
   }
   if (hi == 0x50) { // PUSH/POP r32
-    if (op < 0x58) { push(4, r32(op & 7)); return true; }
-    const v = pop(4); if (fault) return true;
+    if (op < 0x58) { push32(r32(op & 7)); return true; }
+    const v = pop32(); if (fault) return true;
     w32(op & 7, v);
+    return true;
+  }
+  if (hi == 0xb0) { // MOV r8, imm8 / MOV r32, imm32
+    if (op >= 0xb8) { const v = fetch32(); if (fault) return true; w32(op & 7, v); return true; }
+    const v = fetch8(); if (fault) return true; w8(op & 7, v); return true;
+  }
+  if (op == 0xe8) { // CALL rel32
+    const d = fetch32(); if (fault) return true;
+    const t = eip + d;
+    if (t > segLimit(CS)) { raise(13, 0); return true; }
+    push32(eip); if (fault) return true;
+    eip = t;
+    return true;
+  }
+  if (op == 0xc3) { // RET
+    const sp = r32(ESP);
+    const vpn = sp >>> 12;
+    let t: u32;
+    if (ssB && (flatMask & (1 << SS)) != 0 && (load<u8>(TLB_INFO + vpn) & tlbRd) != 0 && (sp & 0xfff) <= 0xffc) {
+      t = load<u32>(load<u32>(TLB_HOST + (vpn << 2)) + sp);
+    } else {
+      t = peekPop(4, 0); if (fault) return true;
+    }
+    if (t > segLimit(CS)) { raise(13, 0); return true; }
+    popCommit(4);
+    eip = t;
+    return true;
+  }
+  if ((op & 0xc7) == 0x05) { // ALU EAX, imm32
+    const b = fetch32(); if (fault) return true;
+    const aop = (op >> 3) & 7;
+    const r = alu32(aop, r32(EAX), b);
+    if (aop != 7) w32(EAX, r);
+    return true;
+  }
+  if (op == 0xe9) { const d = fetch32(); if (fault) return true; jumpTo(eip + d); return true; }
+  if (op >= 0xd8 && op <= 0xdf) { // x87 escape (as exec1)
+    decodeModrm(); if (fault) return true;
+    if ((cr0 & (CR0_EM | CR0_TS)) != 0) { raise(7, -1); return true; }
+    fpuExec(op, (mod << 6) | (regf << 3) | rmf, eaSeg, eaOff, true);
+    return true;
+  }
+  return false;
+}
+
+/**
+ * hot32's counterpart for 16-bit code segments (real mode, V86, 16-bit protected mode): only
+ * valid while o32 = CS.D = 0 with no prefix; a32 follows CS.D too (16-bit addressing). Each
+ * branch does what the exec1 case does for 16-bit operands. False: exec1 handles `op`.
+ */
+@inline function hot16(op: u32): bool {
+  const hi = op & 0xf0;
+  if (hi == 0x40) { // INC/DEC r16
+    const r = op & 7;
+    if (op < 0x48) w16(r, inc16(r16(r))); else w16(r, dec16(r16(r)));
+    return true;
+  }
+  if (hi == 0x70) { // Jcc rel8
+    const d = <u32><i32><i8>fetch8(); if (fault) return true;
+    if (condFast(op & 15)) jumpTo(eip + d);
+    return true;
+  }
+  if ((op & 0xc5) == 0x01) { // ALU r/m16,r16 and r16,r/m16
+    const aop = (op >> 3) & 7;
+    decodeModrm16(); if (fault) return true;
+    if ((op & 2) != 0) {
+      const b = mod == 3 ? r16(rmf) : rd16s(eaSeg, eaOff); if (fault) return true;
+      const r = alu16(aop, r16(regf), b);
+      if (aop != 7) w16(regf, r);
+      return true;
+    }
+    if (mod == 3) {
+      const r = alu16(aop, r16(rmf), r16(regf));
+      if (aop != 7) w16(rmf, r);
+      return true;
+    }
+    if (aop == 7) { const a = rd16s(eaSeg, eaOff); if (fault) return true; alu(7, a, r16(regf), 15); return true; }
+    const a = readRMW(2); if (fault) return true;
+    writeRMW(2, alu(aop, a, r16(regf), 15));
+    return true;
+  }
+  if (hi == 0x80) {
+    if (op == 0x88) { // MOV r/m8, r8
+      decodeModrm16(); if (fault) return true;
+      if (mod == 3) w8(rmf, r8(regf)); else wr8s(eaSeg, eaOff, r8(regf));
+      return true;
+    }
+    if (op == 0x8a) { // MOV r8, r/m8
+      decodeModrm16(); if (fault) return true;
+      const v = mod == 3 ? r8(rmf) : rd8s(eaSeg, eaOff); if (fault) return true;
+      w8(regf, v);
+      return true;
+    }
+    if (op == 0x89) {
+      decodeModrm16(); if (fault) return true;
+      if (mod == 3) w16(rmf, r16(regf)); else wr16s(eaSeg, eaOff, r16(regf));
+      return true;
+    }
+    if (op == 0x8b) {
+      decodeModrm16(); if (fault) return true;
+      const v = mod == 3 ? r16(rmf) : rd16s(eaSeg, eaOff); if (fault) return true;
+      w16(regf, v);
+      return true;
+    }
+    return false;
+  }
+  if (op == 0xe2) { // LOOP rel8
+    const d = <u32><i32><i8>fetch8(); if (fault) return true;
+    const c = (a32 ? r32(ECX) : r16(ECX)) - 1;
+    if ((a32 ? c : c & 0xffff) != 0) { const save = eip; jumpTo(eip + d); if (fault) { eip = save; return true; } }
+    if (a32) w32(ECX, c); else w16(ECX, c);
     return true;
   }
   if (op == 0xeb) { const d = <u32><i32><i8>fetch8(); if (fault) return true; jumpTo(eip + d); return true; }
   return false;
+}
+
+/** PUSH of a dword on a flat 32-bit stack with a TLB hit inline; anything else via push(). */
+@inline function push32(v: u32): void {
+  const sp = r32(ESP) - 4;
+  if (ssB && (flatMask & (1 << SS)) != 0) {
+    const vpn = sp >>> 12;
+    if ((load<u8>(TLB_INFO + vpn) & tlbWr) != 0 && (sp & 0xfff) <= 0xffc) {
+      store<u32>(load<u32>(TLB_HOST + (vpn << 2)) + sp, v);
+      w32(ESP, sp);
+      return;
+    }
+  }
+  push(4, v);
+}
+/** POP of a dword, the push32 counterpart (ESP committed only without a fault). */
+@inline function pop32(): u32 {
+  const sp = r32(ESP);
+  if (ssB && (flatMask & (1 << SS)) != 0) {
+    const vpn = sp >>> 12;
+    if ((load<u8>(TLB_INFO + vpn) & tlbRd) != 0 && (sp & 0xfff) <= 0xffc) {
+      w32(ESP, sp + 4);
+      return load<u32>(load<u32>(TLB_HOST + (vpn << 2)) + sp);
+    }
+  }
+  return pop(4);
 }
 
 function prefixed(first: u32): void {

@@ -7,7 +7,8 @@
 import {
   REGS, SEG_BASE, SEG_LO, SEG_HI, SEG_RIGHTS, SEG_LIMIT, TLB_INFO, TLB_HOST, TLB_PHYS, PAGE_MAP,
   TLB_LIST, TLB_LIST_MAX, SS, CS, RIGHT_READ, RIGHT_WRITE, CR0_PG, CR0_WP, CR4_PSE, CR4_PGE,
-  cr0, cr3, cr4, cr2, a20Mask, cpl, tlbRd, tlbWr, eip, fetchPage, fetchDelta,
+  cr0, cr3, cr4, cr2, a20Mask, cpl, tlbRd, tlbWr, eip, fetchLo, fetchSpan, fetchSpan1, fetchSpan3,
+  fetchHost, killFetch, flatMask,
 } from './state';
 import { hostMmioRead, hostMmioWrite } from './host';
 
@@ -93,12 +94,12 @@ export function tlbFlushAll(): void {
   else for (let i: u32 = 0; i < tlbCount; i++) store<u8>(TLB_INFO + load<u32>(TLB_LIST + (i << 2)), 0);
   tlbCount = 0;
   largeSeen = false;
-  fetchPage = 1;
+  killFetch();
 }
 /** CR3 reload: drop every entry except global ones (when CR4.PGE). */
 export function tlbFlushNonGlobal(): void {
   if ((cr4 & CR4_PGE) == 0) { tlbFlushAll(); return; }
-  if (tlbCount >= TLB_LIST_MAX) { memory.fill(TLB_INFO, 0, 0x100000); tlbCount = 0; fetchPage = 1; return; }
+  if (tlbCount >= TLB_LIST_MAX) { memory.fill(TLB_INFO, 0, 0x100000); tlbCount = 0; killFetch(); return; }
   let n: u32 = 0;
   for (let i: u32 = 0; i < tlbCount; i++) {
     const vpn = load<u32>(TLB_LIST + (i << 2));
@@ -107,13 +108,13 @@ export function tlbFlushNonGlobal(): void {
     else store<u8>(TLB_INFO + vpn, 0);
   }
   tlbCount = n;
-  fetchPage = 1;
+  killFetch();
 }
 export function tlbInvlpg(lin: u32): void {
   const vpn = lin >>> 12;
   store<u8>(TLB_INFO + vpn, 0);
   if (largeSeen) memory.fill(TLB_INFO + (vpn & ~0x3ff), 0, 0x400);
-  fetchPage = 1;
+  killFetch();
 }
 
 // permission summary of the last successful walk
@@ -334,35 +335,93 @@ function segFault(seg: i32): void { raise(seg == SS && (cr0 & 1) != 0 ? 12 : 13,
 
 /** Segment-checked linear address for a read of `len` bytes, or sets fault. */
 export function segLinRead(seg: i32, off: u32, len: u32): u32 {
+  if (((flatMask >> <u32>seg) & 1) != 0 && off + len - 1 >= off) return off;
   if (!segOk(seg, off, len - 1, RIGHT_READ)) { segFault(seg); return 0; }
   return load<u32>(SEG_BASE + (<u32>seg << 2)) + off;
 }
 export function segLinWrite(seg: i32, off: u32, len: u32): u32 {
+  if (((flatMask >> <u32>seg) & 1) != 0 && off + len - 1 >= off) return off;
   if (!segOk(seg, off, len - 1, RIGHT_WRITE)) { segFault(seg); return 0; }
   return load<u32>(SEG_BASE + (<u32>seg << 2)) + off;
 }
 
 export function rd8(seg: i32, off: u32): u32 {
+  if (((flatMask >> <u32>seg) & 1) != 0) return linRd8(off);
   if (!segOk(seg, off, 0, RIGHT_READ)) { segFault(seg); return 0; }
   return linRd8(load<u32>(SEG_BASE + (<u32>seg << 2)) + off);
 }
 export function rd16(seg: i32, off: u32): u32 {
+  if (((flatMask >> <u32>seg) & 1) != 0 && (off & 0xfff) != 0xfff) return linRd16(off);
   if (!segOk(seg, off, 1, RIGHT_READ)) { segFault(seg); return 0; }
   return linRd16(load<u32>(SEG_BASE + (<u32>seg << 2)) + off);
 }
+// Inline segmented fast paths for 16-bit code (hot16): rights, window and TLB hit checked in
+// line, everything else (faults, page crossings, MMIO) through the out-of-line accessor.
+@inline function segWin(seg: i32, off: u32, last: u32, right: u32): bool {
+  const o = <u32>seg << 2;
+  const hi = load<u32>(SEG_HI + o);
+  return (load<u32>(SEG_RIGHTS + o) & right) != 0 && off >= load<u32>(SEG_LO + o) && off <= hi - last && hi >= last;
+}
+@inline export function rd8s(seg: i32, off: u32): u32 {
+  if (segWin(seg, off, 0, RIGHT_READ)) {
+    const lin = load<u32>(SEG_BASE + (<u32>seg << 2)) + off, vpn = lin >>> 12;
+    if ((load<u8>(TLB_INFO + vpn) & tlbRd) != 0) return load<u8>(load<u32>(TLB_HOST + (vpn << 2)) + lin);
+  }
+  return rd8(seg, off);
+}
+@inline export function wr8s(seg: i32, off: u32, v: u32): void {
+  if (segWin(seg, off, 0, RIGHT_WRITE)) {
+    const lin = load<u32>(SEG_BASE + (<u32>seg << 2)) + off, vpn = lin >>> 12;
+    if ((load<u8>(TLB_INFO + vpn) & tlbWr) != 0) { store<u8>(load<u32>(TLB_HOST + (vpn << 2)) + lin, <u8>v); return; }
+  }
+  wr8(seg, off, v);
+}
+@inline export function rd16s(seg: i32, off: u32): u32 {
+  if (segWin(seg, off, 1, RIGHT_READ)) {
+    const lin = load<u32>(SEG_BASE + (<u32>seg << 2)) + off, vpn = lin >>> 12;
+    if ((load<u8>(TLB_INFO + vpn) & tlbRd) != 0 && (lin & 0xfff) != 0xfff) return load<u16>(load<u32>(TLB_HOST + (vpn << 2)) + lin);
+  }
+  return rd16(seg, off);
+}
+@inline export function wr16s(seg: i32, off: u32, v: u32): void {
+  if (segWin(seg, off, 1, RIGHT_WRITE)) {
+    const lin = load<u32>(SEG_BASE + (<u32>seg << 2)) + off, vpn = lin >>> 12;
+    if ((load<u8>(TLB_INFO + vpn) & tlbWr) != 0 && (lin & 0xfff) != 0xfff) { store<u16>(load<u32>(TLB_HOST + (vpn << 2)) + lin, <u16>v); return; }
+  }
+  wr16(seg, off, v);
+}
+
+/** 32-bit read: flat segment + TLB hit inline (one mask test, one tag test, one load). */
 @inline export function rd32(seg: i32, off: u32): u32 {
+  if (((flatMask >> <u32>seg) & 1) != 0) {
+    const vpn = off >>> 12;
+    if ((load<u8>(TLB_INFO + vpn) & tlbRd) != 0 && (off & 0xfff) <= 0xffc) return load<u32>(load<u32>(TLB_HOST + (vpn << 2)) + off);
+  }
+  return rd32Slow(seg, off);
+}
+function rd32Slow(seg: i32, off: u32): u32 {
   if (!segOk(seg, off, 3, RIGHT_READ)) { segFault(seg); return 0; }
   return linRd32(load<u32>(SEG_BASE + (<u32>seg << 2)) + off);
 }
 export function wr8(seg: i32, off: u32, v: u32): void {
+  if (((flatMask >> <u32>seg) & 1) != 0) { linWr8(off, v); return; }
   if (!segOk(seg, off, 0, RIGHT_WRITE)) { segFault(seg); return; }
   linWr8(load<u32>(SEG_BASE + (<u32>seg << 2)) + off, v);
 }
 export function wr16(seg: i32, off: u32, v: u32): void {
+  if (((flatMask >> <u32>seg) & 1) != 0 && (off & 0xfff) != 0xfff) { linWr16(off, v); return; }
   if (!segOk(seg, off, 1, RIGHT_WRITE)) { segFault(seg); return; }
   linWr16(load<u32>(SEG_BASE + (<u32>seg << 2)) + off, v);
 }
+/** 32-bit write: flat segment + TLB hit inline, the rest out of line. */
 @inline export function wr32(seg: i32, off: u32, v: u32): void {
+  if (((flatMask >> <u32>seg) & 1) != 0) {
+    const vpn = off >>> 12;
+    if ((load<u8>(TLB_INFO + vpn) & tlbWr) != 0 && (off & 0xfff) <= 0xffc) { store<u32>(load<u32>(TLB_HOST + (vpn << 2)) + off, v); return; }
+  }
+  wr32Slow(seg, off, v);
+}
+function wr32Slow(seg: i32, off: u32, v: u32): void {
   if (!segOk(seg, off, 3, RIGHT_WRITE)) { segFault(seg); return; }
   linWr32(load<u32>(SEG_BASE + (<u32>seg << 2)) + off, v);
 }
@@ -379,7 +438,9 @@ export function probeRead(seg: i32, off: u32, len: u32): bool {
 // ---- instruction fetch ----------------------------------------------------------------------
 let fetchLimit: u32 = 0;
 let fetchBase: u32 = 0;
+let fetchDelta: u32 = 0;
 
+/** Translate the code page of CS:EIP and open the fetch window (state.ts fetchLo/fetchSpan). */
 function fetchFill(): bool {
   const base = load<u32>(SEG_BASE + (CS << 2));
   fetchLimit = load<u32>(SEG_LIMIT + (CS << 2));
@@ -390,10 +451,21 @@ function fetchFill(): bool {
   if ((load<u8>(TLB_INFO + vpn) & tlbRd) == 0) {
     xlate(lin, false, cpl == 3);
     if (fault) return false;
-    if ((load<u8>(TLB_INFO + vpn) & tlbRd) == 0) { fetchPage = 1; return false; } // MMIO/unmapped code
+    if ((load<u8>(TLB_INFO + vpn) & tlbRd) == 0) { killFetch(); return false; } // MMIO/unmapped code
   }
-  fetchPage = lin & 0xfffff000;
   fetchDelta = load<u32>(TLB_HOST + (vpn << 2));
+  // window: the EIPs of this linear page from max(page start, 0) up to min(page end, limit + 1)
+  const off = lin & 0xfff;
+  const lo: u32 = eip >= off ? eip - off : 0;
+  let end: u64 = <u64>eip + <u64>(0x1000 - off);
+  const limEnd: u64 = <u64>fetchLimit + 1;
+  if (limEnd < end) end = limEnd;
+  const span = <u32>(end - <u64>lo);
+  fetchLo = lo;
+  fetchHost = fetchDelta + base;
+  fetchSpan = span;
+  fetchSpan1 = span - 1;
+  fetchSpan3 = span >= 3 ? span - 3 : 0;
   return true;
 }
 function fetch8Slow(): u32 {
@@ -405,30 +477,33 @@ function fetch8Slow(): u32 {
     eip++;
     return physRd8(p);
   }
-  const v = load<u8>(fetchDelta + fetchBase + eip);
+  const v = load<u8>(fetchHost + eip);
   eip++;
   return v;
 }
 @inline export function fetch8(): u32 {
-  const lin = fetchBase + eip;
-  if ((lin & 0xfffff000) == fetchPage && eip <= fetchLimit) { eip++; return load<u8>(fetchDelta + lin); }
+  const e = eip;
+  if (e - fetchLo < fetchSpan) { eip = e + 1; return load<u8>(fetchHost + e); }
   return fetch8Slow();
 }
 export function fetch16(): u32 {
-  const lin = fetchBase + eip;
-  if ((lin & 0xfffff000) == fetchPage && (lin & 0xfff) < 0xfff && eip < fetchLimit) { eip += 2; return load<u16>(fetchDelta + lin); }
+  const e = eip;
+  if (e - fetchLo < fetchSpan1) { eip = e + 2; return load<u16>(fetchHost + e); }
   const lo = fetch8(); if (fault) return 0;
   const hi = fetch8();
   return lo | (hi << 8);
 }
-export function fetch32(): u32 {
-  const lin = fetchBase + eip;
-  if ((lin & 0xfffff000) == fetchPage && (lin & 0xfff) < 0xffd && eip < fetchLimit - 2 && fetchLimit >= 3) { eip += 4; return load<u32>(fetchDelta + lin); }
+@inline export function fetch32(): u32 {
+  const e = eip;
+  if (e - fetchLo < fetchSpan3) { eip = e + 4; return load<u32>(fetchHost + e); }
+  return fetch32Slow();
+}
+function fetch32Slow(): u32 {
   const lo = fetch16(); if (fault) return 0;
   const hi = fetch16();
   return lo | (hi << 16);
 }
-export function invalidateFetch(): void { fetchPage = 1; }
+export function invalidateFetch(): void { killFetch(); }
 
 /** Accesses with an explicit privilege (stack pushes while switching privilege). */
 export function privWr(size: u32, lin: u32, v: u32, user: bool): void {

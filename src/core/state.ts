@@ -139,7 +139,11 @@ export function setSegCache(s: i32, sel: u32, base: u32, limit: u32, attr: u32):
   store<u32>(SEG_LO + o, lo);
   store<u32>(SEG_HI + o, hi);
   store<u32>(SEG_RIGHTS + o, rights);
-  if (s == CS) { csD = (attr & A_DB) != 0; o32 = csD; a32 = csD; fetchPage = 1; }
+  // flat: base 0, every offset valid, readable and writable: lin = offset, no limit check
+  const bit: u32 = <u32>1 << <u32>s;
+  if (s < 6 && base == 0 && lo == 0 && hi == 0xffffffff && rights == (RIGHT_READ | RIGHT_WRITE)) flatMask |= bit;
+  else flatMask &= ~bit;
+  if (s == CS) { csD = (attr & A_DB) != 0; o32 = csD; a32 = csD; killFetch(); }
   else if (s == SS) ssB = (attr & A_DB) != 0;
 }
 
@@ -162,9 +166,24 @@ export function loadSegReal(s: i32, sel: u32): void {
 export let tlbRd: u32 = 2;
 export let tlbWr: u32 = 4;
 export function setCpl(c: i32): void { cpl = c; tlbRd = c == 3 ? 8 : 2; tlbWr = c == 3 ? 16 : 4; }
-/** Instruction-fetch cache: linear page of the cached code page (1 = invalid). */
-export let fetchPage: u32 = 1;
-export let fetchDelta: u32 = 0;
+/**
+ * Instruction-fetch window (mem.ts fetchFill): EIPs e with e - fetchLo < fetchSpan lie in the
+ * cached code page and within the CS limit, and their byte is at host address fetchHost + e.
+ * fetchSpan1/fetchSpan3 are the same bound for 2- and 4-byte fetches. All 0 = invalid.
+ */
+export let fetchLo: u32 = 0;
+export let fetchSpan: u32 = 0;
+export let fetchSpan1: u32 = 0;
+export let fetchSpan3: u32 = 0;
+export let fetchHost: u32 = 0;
+/** Drop the fetch window (CS load, TLB flush, INVLPG, mapPhysical). */
+@inline export function killFetch(): void { fetchSpan = 0; fetchSpan1 = 0; fetchSpan3 = 0; }
+/**
+ * Bit s (ES..GS) set: segment s is flat (base 0, limit 4 GiB expand-up, present, readable and
+ * writable data), so a data access at offset off is a linear access at off with no limit check.
+ * Maintained by setSegCache, the only writer of the segment caches.
+ */
+export let flatMask: u32 = 0;
 export function setEip(v: u32): void { eip = v; }
 export function setFlagsRegRaw(v: u32): void { flagsReg = v; }
 export function setCr0Raw(v: u32): void { cr0 = v; }

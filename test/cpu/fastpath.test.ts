@@ -1,10 +1,11 @@
 /**
- * The inlined 32-bit fast path (hot32 in src/core/exec.ts) against the general decoder (exec1):
+ * The inlined fast paths (hot32 and hot16 in src/core/exec.ts) against the general decoder (exec1):
  * the same random instruction stream runs twice in flat 32-bit protected mode, once plain (an
  * unprefixed instruction with o32 = a32 = CS.D = 1 takes hot32) and once with a redundant DS
  * prefix before every instruction (a prefixed instruction always goes through exec1; DS is the
  * default segment of every memory operand used here, so the prefix changes nothing per Intel
  * SDM Vol. 2 2.1.1). Registers, arithmetic flags and the data area must end identical.
+ * The 16-bit stream does the same in real mode (o32 = a32 = 0 takes hot16).
  */
 import { describe, it, expect } from 'vitest';
 import { TestMachine, PM_PRELUDE, RunExit } from './harness.js';
@@ -23,7 +24,8 @@ function instr(r: () => number, label: number): string[] {
   const reg = () => REGS[r() % REGS.length];
   const mem = () => (r() & 1 ? `dword [ebx + ${(r() % 32) * 4}]` : `dword [ebx + esi*4 + ${(r() % 8) * 4}]`);
   const alu = () => ALU[r() % ALU.length];
-  switch (r() % 12) {
+  const imm = () => (r() & 1 ? (r() % 256) - 128 : r() | 0);
+  switch (r() % 18) {
     case 0: return [`${r() & 1 ? 'inc' : 'dec'} ${reg()}`];
     case 1: return [`${alu()} ${reg()}, ${reg()}`];
     case 2: return [`${alu()} ${reg()}, ${mem()}`];
@@ -35,8 +37,55 @@ function instr(r: () => number, label: number): string[] {
     case 8: { const a = reg(); return [`push ${a}`, `pop ${reg()}`]; }
     case 9: return [`j${['o', 'no', 'b', 'ae', 'e', 'ne', 'be', 'a', 's', 'ns', 'p', 'np', 'l', 'ge', 'le', 'g'][r() % 16]} short .s${label}`, `inc eax`, `.s${label}:`];
     case 10: return [`jmp short .s${label}`, `dec ecx`, `.s${label}:`];
+    case 11: return [`${alu()} ${reg()}, ${imm()}`]; // 83 /r ib or 81 /r id (05.. for eax)
+    case 12: return [`${alu()} ${mem()}, ${imm()}`];
+    case 13: return [`${alu()} eax, strict dword ${r() | 0}`];
+    case 14: return [`call .f${label}`, `jmp near .s${label}`, `.f${label}:`, `add ${reg()}, ${reg()}`, `ret`, `.s${label}:`];
+    case 15: return [`mov ${['al', 'cl', 'dl', 'ah', 'ch', 'dh'][r() % 6]}, ${r() & 0xff}`];
+    case 16: return [`jmp near .s${label}`, `dec ecx`, `.s${label}:`];
     default: return [`mov ${reg()}, ${r() | 0}`];
   }
+}
+
+const REGS16 = ['ax', 'cx', 'dx', 'si', 'di', 'bp'];
+const BYTES = ['al', 'cl', 'dl', 'ah', 'ch', 'dh'];
+
+/** One random hot16 instruction (memory operands are [bx+disp] / [bx+si+disp], bx = data). */
+function instr16(r: () => number, label: number): string[] {
+  const reg = () => REGS16[r() % REGS16.length];
+  const breg = () => BYTES[r() % BYTES.length];
+  const disp = () => (r() % 64) * 2;
+  const mem = (w = 'word') => (r() & 1 ? `${w} [bx + ${disp()}]` : `${w} [bx + si + ${disp()}]`);
+  const alu = () => ALU[r() % ALU.length];
+  switch (r() % 11) {
+    case 0: return [`${r() & 1 ? 'inc' : 'dec'} ${reg()}`];
+    case 1: return [`${alu()} ${reg()}, ${reg()}`];
+    case 2: return [`${alu()} ${reg()}, ${mem()}`];
+    case 3: return [`${alu()} ${mem()}, ${reg()}`];
+    case 4: return [`mov ${reg()}, ${mem()}`];
+    case 5: return [`mov ${mem()}, ${reg()}`];
+    case 6: return [`mov ${breg()}, ${r() & 1 ? breg() : mem('byte')}`];
+    case 7: return [`mov ${mem('byte')}, ${breg()}`];
+    case 8: return [`j${['o', 'no', 'b', 'ae', 'e', 'ne', 'be', 'a', 's', 'ns', 'p', 'np', 'l', 'ge', 'le', 'g'][r() % 16]} short .s${label}`, `inc ax`, `.s${label}:`];
+    case 9: return [`loop .s${label}`, `inc dx`, `.s${label}:`];
+    default: return [`jmp short .s${label}`, `dec cx`, `.s${label}:`];
+  }
+}
+
+function run16(lines: string[], prefixed: boolean, seed: number): { regs: number[]; flags: number; data: number[] } {
+  const m = new TestMachine();
+  const r = rng(seed * 7919);
+  // si stays small so [bx+si+disp] stays inside the data area whatever the stream does to it
+  const init = REGS16.map((x) => `  mov ${x}, ${x === 'si' ? (r() % 8) * 2 : r() & 0xffff}`).join('\n');
+  const body = lines.map((l) => (prefixed && !l.endsWith(':') ? `  db 0x3e\n  ${l}` : l.endsWith(':') ? l : `  ${l}`)).join('\n');
+  m.loadAsm(`bits 16\n  mov bx, 0x6000\n${init}\n  push word ${r() & 0x8d5}\n  popf\n${body}\n  pushf\n  pop word [0x5f0]\n  hlt\n`);
+  for (let i = 0; i < 64; i++) m.w32(0x6000 + i * 4, rng(seed + i)());
+  expect(m.run(1_000_000)).toBe(RunExit.HaltedForever);
+  return {
+    regs: [0, 1, 2, 3, 4, 5, 6, 7].map((i) => m.reg(i)),
+    flags: m.r16(0x5f0) & 0x8d5,
+    data: Array.from({ length: 64 }, (_, i) => m.r32(0x6000 + i * 4)),
+  };
 }
 
 function run(lines: string[], prefixed: boolean, seed: number): { regs: number[]; flags: number; data: number[] } {
@@ -55,13 +104,23 @@ function run(lines: string[], prefixed: boolean, seed: number): { regs: number[]
 }
 
 describe('32-bit fast path = general decoder', () => {
-  it('random streams of INC/DEC, ALU, MOV, LEA, TEST, PUSH/POP, Jcc and JMP agree', () => {
+  it('random streams of INC/DEC, ALU (reg, mem, imm), MOV, LEA, TEST, PUSH/POP, CALL/RET, Jcc and JMP agree', () => {
     for (let seed = 1; seed <= 40; seed++) {
       const r = rng(seed);
       const lines: string[] = [];
       for (let i = 0; i < 60; i++) lines.push(...instr(r, i));
       const fast = run(lines, false, seed);
       const slow = run(lines, true, seed);
+      expect({ seed, ...fast }).toEqual({ seed, ...slow });
+    }
+  });
+  it('random 16-bit real-mode streams of INC/DEC, ALU, MOV (8/16-bit), Jcc, LOOP and JMP agree', () => {
+    for (let seed = 1; seed <= 40; seed++) {
+      const r = rng(seed);
+      const lines: string[] = [];
+      for (let i = 0; i < 60; i++) lines.push(...instr16(r, i));
+      const fast = run16(lines, false, seed);
+      const slow = run16(lines, true, seed);
       expect({ seed, ...fast }).toEqual({ seed, ...slow });
     }
   });

@@ -101,9 +101,10 @@ export function fpuControlWord(): u32 { return cw(); }
 /** Execute one x87 instruction: op = D8..DF, modrm, effective address seg:ea for mod != 3. */
 export function fpuExec(op: u32, modrm: u32, seg: i32, ea: u32, o32: bool): void {
   if (!valid(op, modrm)) { raiseException(UD, -1); return; }
-  if (!nonWaiting(op, modrm) && !pendingCheck()) return;
+  const nw = nonWaiting(op, modrm);
+  if (!nw && !pendingCheck()) return;
   const isMem = (modrm >> 6) != 3;
-  if (!isControl(op, modrm)) {
+  if (!nw && !isControl(op, modrm)) {
     setPointers(instrStartEip(), segSelector(1), ((op & 7) << 8) | modrm,
       isMem ? ea : fdp(), isMem ? segSelector(seg) : fds());
   }
