@@ -3,13 +3,16 @@
  * the same machine, so that ratios hold even when absolute figures move with the machine's load.
  *
  *   npm run bench [-- --quick] [-- --runs N] [-- --timeout S] [-- --budget-min M]
- *                 [-- --only cpu,channel,boot] [-- --v86-interpreter] [-- --from-json FILE]
+ *                 [-- --only cpu,channel,boot,net] [-- --v86-interpreter] [-- --from-json FILE]
+ *                 [-- --net-mib N] [-- --net-nic ne2k_pci|e1000]
  *
  * Parts: bench:cpu and bench:channel (run as child processes, their tables parsed:
  * bench/parse-children.ts); boot runs (bench/boot.ts for Bulkhead isolated and monolithic,
  * bench/v86-peer.ts for v86), each in its own process, taken round-robin so that load drift
  * hits every emulator alike; storage workloads in the guest when it reaches its shell; memory
- * from the boot processes. Output: a markdown report on stdout and in
+ * from the boot processes; the network part (`net`: two guests per emulator, bench/network.ts
+ * for Bulkhead, bench/v86-net.ts for v86, one child process per pair; bench/net-sections.ts).
+ * The full run includes `net`; --quick leaves it out unless --only names it. Output: a markdown report on stdout and in
  * bench/results/latest.md, JSON in bench/results/latest.json, dated copies beside them.
  * docs/performance.md explains each figure.
  */
@@ -20,6 +23,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { RESULT_PREFIX, type BootResult } from './boot-common.js';
 import { bootSections, type BootTarget, type TargetRuns } from './boot-sections.js';
+import { netSection, parseNetOutput, type NetRun, type NetTarget } from './net-sections.js';
 import { parseChannelOutput, parseCpuOutput } from './parse-children.js';
 import { datedName, naCell, reportJson, reportMarkdown, type BenchMeta, type BenchReport, type MachineInfo, type Section } from './report.js';
 import type { MilestoneId } from './guest-session.js';
@@ -38,10 +42,19 @@ interface Args {
   v86Interpreter: boolean;
   /** Re-render the report of an earlier JSON (its raw part) instead of measuring. */
   fromJson: string | undefined;
+  /** Size of the file each guest-to-guest transfer fetches (part `net`). */
+  netMib: number;
+  /** Bulkhead's NIC in the network part (v86's is an NE2000, hence the default). */
+  netNic: 'ne2k_pci' | 'e1000';
+  /** --only was given (else the default parts, which depend on --quick). */
+  onlyGiven: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { quick: false, runs: 3, timeoutS: 300, budgetMin: 15, only: new Set(['cpu', 'channel', 'boot']), v86Interpreter: false, fromJson: undefined };
+  const a: Args = {
+    quick: false, runs: 3, timeoutS: 300, budgetMin: 15, only: new Set(['cpu', 'channel', 'boot', 'net']), v86Interpreter: false, fromJson: undefined,
+    netMib: 4, netNic: 'ne2k_pci', onlyGiven: false,
+  };
   let runsGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
@@ -53,12 +66,21 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--runs') { a.runs = Math.max(1, parseInt(v(), 10)); runsGiven = true; }
     else if (k === '--timeout') a.timeoutS = Number(v());
     else if (k === '--budget-min') a.budgetMin = Number(v());
-    else if (k === '--only') a.only = new Set(v().split(','));
+    else if (k === '--only') { a.only = new Set(v().split(',')); a.onlyGiven = true; }
+    else if (k === '--net-mib') a.netMib = Number(v());
+    else if (k === '--net-nic') {
+      const n = v();
+      if (n !== 'ne2k_pci' && n !== 'e1000') throw new Error('--net-nic: ne2k_pci or e1000');
+      a.netNic = n;
+    }
     else if (k === '--v86-interpreter') a.v86Interpreter = true;
     else if (k === '--from-json') a.fromJson = v();
     else throw new Error(`unknown option ${k} (see the header of bench/all.ts)`);
   }
   if (a.quick && !runsGiven) a.runs = 1;
+  // Three two-guest boots take 10-20 minutes on a loaded machine: too long for --quick.
+  if (a.quick && !a.onlyGiven) a.only.delete('net');
+  for (const p of a.only) if (!['cpu', 'channel', 'boot', 'net'].includes(p)) throw new Error(`--only: unknown part ${p} (cpu, channel, boot, net)`);
   return a;
 }
 
@@ -188,6 +210,40 @@ async function bootRuns(a: Args, started: number): Promise<TargetRuns[]> {
   return out;
 }
 
+/**
+ * The network part: one pair of guests per emulator, each pair in its own child process
+ * (bench/network.ts for a Bulkhead placement, bench/v86-net.ts for v86), a.runs transfers on
+ * each pair (the boot of a pair costs minutes; the transfers are the repeated measurement).
+ */
+async function netRuns(a: Args): Promise<NetRun[]> {
+  const targets: NetTarget[] = [
+    { key: 'iso', title: 'Bulkhead isolated', variant: 'isolated' },
+    { key: 'mono', title: 'Bulkhead monolithic', variant: 'monolithic' },
+    { key: 'v86', title: 'v86 (JIT)', variant: 'jit' },
+  ];
+  const out: NetRun[] = [];
+  // Two guests boot at once on the same cores: allow three single-boot timeouts for the pair.
+  const pairTimeoutS = a.timeoutS * 3;
+  for (const target of targets) {
+    log(`network: ${target.title}, two guests, ${a.runs} transfer(s) of ${a.netMib} MiB...`);
+    const common = ['--mib', String(a.netMib), '--runs', String(a.runs)];
+    const r = target.key === 'v86'
+      ? await runTsx('bench/v86-net.ts', [...common, '--timeout', String(pairTimeoutS)], (pairTimeoutS * 2 + 600) * 1000)
+      : await runTsx('bench/network.ts', [...common, '--placement', target.variant, '--nics', `${a.netNic},${a.netNic}`], (pairTimeoutS * 2 + 600) * 1000);
+    const parsed = parseNetOutput(r.stdout);
+    // A child that died without its BENCH-NET line: say how (exit code, timeout, last lines).
+    const failure = !parsed.result && (r.code !== 0 || r.timedOut) ? childFailure(target.key === 'v86' ? 'bench/v86-net.ts' : 'bench/network.ts', r) : parsed.failure;
+    const run: NetRun = { target, result: parsed.result, failure, seconds: r.seconds };
+    out.push(run);
+    log(`  ${run.failure ? `not ok: ${run.failure}` : `ok: ${run.result?.tcpMBps} MB/s, ping ${run.result?.pingMs} ms`} (${r.seconds.toFixed(0)} s)`);
+  }
+  return out;
+}
+
+function netNotes(a: { quick: boolean }): string[] {
+  return a.quick ? ['Quick mode with `net` named in --only.'] : [];
+}
+
 function machineInfo(): MachineInfo {
   let cpuModel = os.cpus()[0]?.model ?? 'unknown';
   try {
@@ -239,8 +295,11 @@ function sectionsFromRaw(raw: Record<string, unknown>, meta: BenchMeta): Section
   if (cpu) sections.push(parseCpuOutput(cpu.stdout));
   const channel = raw.channel as { stdout: string } | null | undefined;
   if (channel) sections.push(parseChannelOutput(channel.stdout));
+  const net = raw.net as { mib: number; nic: string; runs: NetRun[] } | undefined;
+  const netSec = net ? netSection(net.runs, { mib: net.mib, bulkheadNic: net.nic }) : undefined;
   const boot = raw.boot as TargetRuns[] | undefined;
-  if (boot) sections.push(...bootSections(boot, meta.bootTimeoutS));
+  if (boot) sections.push(...bootSections(boot, meta.bootTimeoutS, netSec));
+  else if (netSec) sections.push(netSec);
   return sections;
 }
 
@@ -270,11 +329,23 @@ async function main(): Promise<void> {
     sections.push(c.section);
     raw.channel = c.raw;
   }
+  let bootRunsDone: TargetRuns[] | undefined;
   if (a.only.has('boot')) {
-    const runs = await bootRuns(a, started);
-    sections.push(...bootSections(runs, a.timeoutS));
-    raw.boot = runs.map((r) => ({ target: r.target, runs: r.runs, notes: r.notes }));
+    bootRunsDone = await bootRuns(a, started);
+    raw.boot = bootRunsDone.map((r) => ({ target: r.target, runs: r.runs, notes: r.notes }));
   }
+  let netSec: Section | undefined;
+  if (a.only.has('net')) {
+    const runs = await netRuns(a);
+    netSec = netSection(runs, { mib: a.netMib, bulkheadNic: a.netNic, notes: netNotes(a) });
+    raw.net = { mib: a.netMib, nic: a.netNic, runs };
+  } else if (a.quick) {
+    log('network: left out in quick mode (add it with --only cpu,channel,boot,net)');
+  }
+  // The network table comes after the boot tables (bootSections puts a placeholder there when
+  // the net part did not run).
+  if (bootRunsDone) sections.push(...bootSections(bootRunsDone, a.timeoutS, netSec));
+  else if (netSec) sections.push(netSec);
   const meta: BenchMeta = {
     date,
     gitCommit: git(['rev-parse', 'HEAD']) || 'unknown',

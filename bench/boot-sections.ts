@@ -1,7 +1,7 @@
 /**
  * Report sections made from the boot runs (bench/all.ts → bench/boot.ts, bench/v86-peer.ts):
- * boot milestones and effective MIPS, memory beyond guest RAM, in-guest storage throughput, and
- * the network figure (not measured yet). Medians over the runs that reached each figure; ratios
+ * boot milestones and effective MIPS, memory beyond guest RAM, in-guest storage throughput; the
+ * network section comes from bench/net-sections.ts (a placeholder when that part did not run). Medians over the runs that reached each figure; ratios
  * Bulkhead ÷ v86 and isolated ÷ monolithic. Pure: tested with fake runs in test/bench/.
  */
 import type { BootResult } from './boot-common.js';
@@ -88,7 +88,11 @@ function netWithinNoise(r: BootResult): boolean {
   return net === undefined ? r.storage?.seqMBps !== undefined : net / raw > 100 / NOISE_PERCENT;
 }
 
-export function bootSections(all: TargetRuns[], timeoutS: number): Section[] {
+/**
+ * The boot, memory and storage sections, then the network section: `network` when the `net`
+ * part ran (bench/net-sections.ts), else a placeholder saying it was not measured.
+ */
+export function bootSections(all: TargetRuns[], timeoutS: number, network?: Section): Section[] {
   const milestoneRows = MILESTONES.filter((m) => m.id !== 'shell').map((m) => ({
     label: `seconds to ${m.label}`,
     cell: (tr: TargetRuns): Cell => valueCell(tr.runs.map((r) => r.milestones[m.id] ?? NaN), 's', undefined, missingReason(tr, m.label, timeoutS)),
@@ -153,17 +157,14 @@ export function bootSections(all: TargetRuns[], timeoutS: number): Section[] {
     'After `loadmods` (ata_piix, sd_mod) and `echo 3 > /proc/sys/vm/drop_caches`: `dd if=/dev/sda of=/dev/null bs=1M count=16`, timed on the host from typing the command to its end sentinel minus an empty command\'s round trip. Random reads: 100 iterations of `dd bs=4096 count=1 skip=$((RANDOM % blocks))` with RANDOM seeded alike on both emulators; "net" subtracts the same loop reading /dev/zero.',
   ]);
 
-  const shellReached = all.some((t) => t.target.emulator === 'bulkhead' && t.runs.some((r) => r.milestones.shell !== undefined));
-  const network: Section = {
+  const placeholder: Section = {
     title: 'Network',
     columns: all.map((t) => t.target.title),
     rows: [{
       label: 'guest-to-guest throughput',
-      cells: all.map((t) => naCell(t.target.emulator === 'bulkhead' && !shellReached
-        ? 'not available (guest does not reach a shell yet; the NIC models exist in src/devices/network but no two-guest setup is wired into the machine or this benchmark)'
-        : 'not available (no two-guest network setup in this benchmark yet)')),
+      cells: all.map(() => naCell('not measured in this run: the `net` part did not run (--quick leaves it out; add it with `--only ...,net`)')),
     }],
     notes: [],
   };
-  return [boot, memory, storage, network];
+  return [boot, memory, storage, network ?? placeholder];
 }

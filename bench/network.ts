@@ -8,7 +8,9 @@
  *
  *   npm run bench:net -- [--placement isolated|monolithic|both] [--nics e1000,e1000] [--mib 4]
  *
- * Prints one line per measurement and a final `BENCH-NET {json}` line.
+ * Prints one line per measurement and a final `BENCH-NET [{json}, ...]` line, one element per
+ * placement (with `failure` instead of figures when that placement failed); bench/all.ts (part
+ * `net`) runs it once per placement and reads that line (bench/net-sections.ts).
  */
 import { bootPair, createPair, missingForPair, ping, type NetGuest } from '../test/network/guest-pair.js';
 import type { Placement } from '../src/machine/config.js';
@@ -76,8 +78,19 @@ if (missing) {
 } else {
   const args = parse(process.argv.slice(2));
   const results: Record<string, unknown>[] = [];
-  for (const p of args.placements) results.push(await measure(p, args));
-  for (const r of results) console.log(`${String(r.placement).padEnd(10)} TCP ${r.tcpMBps} MB/s  ping ${r.pingMs} ms  (median of ${args.runs}; ${(r.nics as string[]).join(' ↔ ')})`);
+  for (const p of args.placements) {
+    try {
+      results.push(await measure(p, args));
+    } catch (e) {
+      // Keep going with the other placement; bench/all.ts reports the failure in its table.
+      results.push({ placement: p, nics: args.nics, mib: args.mib, failure: e instanceof Error ? e.message.split('\n')[0] : String(e) });
+      console.log(`${p}: failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  for (const r of results) {
+    if (r.failure) console.log(`${String(r.placement).padEnd(10)} failed: ${String(r.failure)}`);
+    else console.log(`${String(r.placement).padEnd(10)} TCP ${r.tcpMBps} MB/s  ping ${r.pingMs} ms  (median of ${args.runs}; ${(r.nics as string[]).join(' ↔ ')})`);
+  }
   console.log(`BENCH-NET ${JSON.stringify(results)}`);
 }
 process.exit(0);

@@ -22,19 +22,21 @@ import { ConsoleRecorder, MILESTONES, type SerialLink } from './guest-session.js
 import { runStorageWorkloads } from './guest-workloads.js';
 
 /** The parts of v86's API used here (see node_modules/v86/v86.d.ts). */
-interface V86Emulator {
+export interface V86Emulator {
   add_listener(event: string, fn: (arg: unknown) => void): void;
+  /** The host side of v86's event bus (`net0-receive` delivers a frame to the NE2000). */
+  bus?: { send(event: string, data: unknown): void };
   serial0_send(text: string): void;
   get_instruction_counter(): number;
   stop(): Promise<void> | void;
   destroy?(): Promise<void> | void;
   v86?: { cpu?: { io?: { register_write(port: number, dev: unknown, w8: (b: number) => void): void } } };
 }
-type V86Ctor = new (opts: Record<string, unknown>) => V86Emulator;
+export type V86Ctor = new (opts: Record<string, unknown>) => V86Emulator;
 
 const require = createRequire(import.meta.url);
 
-function arrayBufferOf(path: string): ArrayBuffer {
+export function arrayBufferOf(path: string): ArrayBuffer {
   const b = readFileSync(path);
   return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
 }
@@ -48,12 +50,17 @@ export function v86Version(): string | undefined {
   }
 }
 
+/** v86's constructor and the path of its wasm module (also used by bench/v86-net.ts). */
+export async function loadV86(): Promise<{ V86: V86Ctor; wasmPath: string }> {
+  const libPath = require.resolve('v86/build/libv86.mjs');
+  const { V86 } = (await import(pathToFileURL(libPath).href)) as { V86: V86Ctor };
+  return { V86, wasmPath: resolve(libPath, '..', 'v86.wasm') };
+}
+
 export async function runV86Boot(o: BootOptions, jit = true): Promise<BootResult> {
   const sampler = new MemorySampler(o.ramMiB * 1024 * 1024);
   const recorder = new ConsoleRecorder();
-  const libPath = require.resolve('v86/build/libv86.mjs');
-  const { V86 } = (await import(pathToFileURL(libPath).href)) as { V86: V86Ctor };
-  const wasmPath = resolve(libPath, '..', 'v86.wasm');
+  const { V86, wasmPath } = await loadV86();
   const t0 = performance.now();
   const now = (): number => performance.now() - t0;
   const cpu0 = process.cpuUsage();
