@@ -127,7 +127,7 @@ export class QemuGuest {
 
 /** Waits for the guest's readiness marker and its shell prompt on the serial console. */
 export async function waitForShell(vm: QemuGuest): Promise<{ marker: string; ms: number }> {
-  const m = await vm.expect(/BULKHEAD-GUEST-READY ([^\n]*)/);
+  const m = await vm.expect(/BULKHEAD-GUEST-READY ([^\r\n]*)\r?\n/);
   const ms = vm.elapsedMs();
   await vm.expect(/bulkhead:[^\n]*# /);
   return { marker: m[1].trim(), ms };

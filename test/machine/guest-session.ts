@@ -113,7 +113,7 @@ export class GuestSession {
 
   /** Wait for the marker and the shell prompt; returns the marker's rest and the host seconds. */
   async waitForShell(timeoutMs: number): Promise<{ marker: string; seconds: number }> {
-    const m = await this.expect(/BULKHEAD-GUEST-READY ([^\n]*)/, timeoutMs);
+    const m = await this.expect(/BULKHEAD-GUEST-READY ([^\r\n]*)\r?\n/, timeoutMs);
     const seconds = this.elapsedS();
     await this.expect(/bulkhead:[^\n]*# /, 120_000);
     return { marker: m[1].trim(), seconds };
