@@ -103,25 +103,21 @@ function run(lines: string[], prefixed: boolean, seed: number): { regs: number[]
   };
 }
 
+/** 40 random streams of 60 instructions: the fast path and the general decoder end alike. */
+function fastAgreesWithSlow<T>(gen: (r: ReturnType<typeof rng>, i: number) => string[], runner: (lines: string[], slow: boolean, seed: number) => T): void {
+  for (let seed = 1; seed <= 40; seed++) {
+    const r = rng(seed);
+    const lines: string[] = [];
+    for (let i = 0; i < 60; i++) lines.push(...gen(r, i));
+    expect({ seed, ...runner(lines, false, seed) }).toEqual({ seed, ...runner(lines, true, seed) });
+  }
+}
+
 describe('32-bit fast path = general decoder', () => {
   it('random streams of INC/DEC, ALU (reg, mem, imm), MOV, LEA, TEST, PUSH/POP, CALL/RET, Jcc and JMP agree', () => {
-    for (let seed = 1; seed <= 40; seed++) {
-      const r = rng(seed);
-      const lines: string[] = [];
-      for (let i = 0; i < 60; i++) lines.push(...instr(r, i));
-      const fast = run(lines, false, seed);
-      const slow = run(lines, true, seed);
-      expect({ seed, ...fast }).toEqual({ seed, ...slow });
-    }
+    fastAgreesWithSlow(instr, run);
   });
   it('random 16-bit real-mode streams of INC/DEC, ALU, MOV (8/16-bit), Jcc, LOOP and JMP agree', () => {
-    for (let seed = 1; seed <= 40; seed++) {
-      const r = rng(seed);
-      const lines: string[] = [];
-      for (let i = 0; i < 60; i++) lines.push(...instr16(r, i));
-      const fast = run16(lines, false, seed);
-      const slow = run16(lines, true, seed);
-      expect({ seed, ...fast }).toEqual({ seed, ...slow });
-    }
+    fastAgreesWithSlow(instr16, run16);
   });
 });
