@@ -22,7 +22,7 @@ import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import { DEFAULT_BOOT, parseBootArgs, type BootOptions } from './boot-common.js';
 import { ConsoleRecorder, runCommand, type SerialLink } from './guest-session.js';
-import { arrayBufferOf, loadV86, v86Version, type V86Emulator } from './v86-peer.js';
+import { loadV86, v86MachineOptions, v86Version, type V86Emulator } from './v86-peer.js';
 
 interface V86Guest {
   name: string;
@@ -43,11 +43,7 @@ async function createGuests(o: BootOptions, jit: boolean): Promise<{ guests: [V8
   const now = (): number => performance.now() - t0;
   const make = (name: string, ip: string): V86Guest => {
     const emulator = new V86({
-      wasm_path: wasmPath,
-      bios: { buffer: arrayBufferOf(o.bios) },
-      vga_bios: { buffer: arrayBufferOf(o.vgaBios) },
-      hda: { buffer: arrayBufferOf(o.image) },
-      memory_size: o.ramMiB * 1024 * 1024,
+      ...v86MachineOptions(o, wasmPath),
       net_device: { type: 'ne2k' },
       autostart: true,
       disable_jit: !jit,

@@ -57,6 +57,17 @@ export async function loadV86(): Promise<{ V86: V86Ctor; wasmPath: string }> {
   return { V86, wasmPath: resolve(libPath, '..', 'v86.wasm') };
 }
 
+/** The machine both v86 benches boot: the same SeaBIOS, VGA BIOS, disk image and RAM as Bulkhead. */
+export function v86MachineOptions(o: BootOptions, wasmPath: string): Record<string, unknown> {
+  return {
+    wasm_path: wasmPath,
+    bios: { buffer: arrayBufferOf(o.bios) },
+    vga_bios: { buffer: arrayBufferOf(o.vgaBios) },
+    hda: { buffer: arrayBufferOf(o.image) },
+    memory_size: o.ramMiB * 1024 * 1024,
+  };
+}
+
 export async function runV86Boot(o: BootOptions, jit = true): Promise<BootResult> {
   const sampler = new MemorySampler(o.ramMiB * 1024 * 1024);
   const recorder = new ConsoleRecorder();
@@ -65,11 +76,7 @@ export async function runV86Boot(o: BootOptions, jit = true): Promise<BootResult
   const now = (): number => performance.now() - t0;
   const cpu0 = process.cpuUsage();
   const emulator = new V86({
-    wasm_path: wasmPath,
-    bios: { buffer: arrayBufferOf(o.bios) },
-    vga_bios: { buffer: arrayBufferOf(o.vgaBios) },
-    hda: { buffer: arrayBufferOf(o.image) },
-    memory_size: o.ramMiB * 1024 * 1024,
+    ...v86MachineOptions(o, wasmPath),
     autostart: true,
     disable_jit: !jit,
     disable_keyboard: true,
