@@ -318,7 +318,7 @@ const MIN_NORMAL: f64 = 2.2250738585072014e-308;
 const SAFE_HI: f64 = 3.273390607896142e150;   // 2^500
 const SAFE_LO: f64 = 3.054936363499605e-151;  // 2^-500
 @inline function safe(x: f64): bool { const m = Math.abs(x); return m < SAFE_HI && m > SAFE_LO; }
-function mulErr(a: f64, b: f64, r: f64): f64 {
+@inline function mulErr(a: f64, b: f64, r: f64): f64 {
   let c = SPLIT * a; const ah = c - (c - a), al = a - ah;
   c = SPLIT * b; const bh = c - (c - b), bl = b - bh;
   return ((ah * bh - r) + ah * bl + al * bh) + al * bl;
@@ -326,7 +326,7 @@ function mulErr(a: f64, b: f64, r: f64): f64 {
 /** Try op (0 add, 1 mul, 6 div) natively; returns false when the exact path is needed. */
 export let fastResult: f64 = 0;
 export let fastErrSign: i32 = 0;   // sign of (exact - result): 0 exact
-export function fastOp(op: u32, a: f64, b: f64): bool {
+@inline export function fastOp(op: u32, a: f64, b: f64): bool {
   const c = cw() & 0xf00;
   if (c != 0x300 && c != 0x200) return false;           // RC=nearest, PC=53 or 64
   const pc64 = c == 0x300;

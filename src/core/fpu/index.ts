@@ -6,7 +6,7 @@
 
 import {
   beginInstr, commitExc, swRaw, setSwRaw, statusWord, setCw, cw, top, setTop, phys, stEmpty,
-  stVal, physSet, physCopy, physSwap, physFree, setPointers, fdp, fds, resetState, powerOnState,
+  stVal, physSet, physCopy, physSwap, physFree, setPointers, fdp, fds, resetState, powerOnState, loadControlWord,
   raise, setC1, setCC, unmaskedNow, ES, BUSY, IE, OE, UE, C0, C2, C3, STATE, STATE_SIZE,
 } from './state';
 import {
@@ -15,7 +15,7 @@ import {
 } from './link';
 import { read64, read80, write64, write80, rTop } from './memio';
 import {
-  underflow, imMasked, push, pushCopy, pop, arithReg, arithMem, fcomReg, fcomVal, fcomi, fxam, fromF32,
+  underflow, imMasked, push, pushCopy, pop, arithReg, memArith, fcomReg, fcomVal, fcomi, fxam, fromF32,
   fromF64, loadReal, loadExt, pushX, INDEFINITE,
 } from './ops';
 import {
@@ -25,6 +25,10 @@ import {
 import { fchs, fabs, fsqrt, frndint, fscale, fxtract, fprem, fldConst } from './trans';
 import { fpatanLike, f2xm1, fsincos1, fsincosPush } from './xtrans';
 import { fnstenv, fldenv, fnsave, frstor } from './env';
+import { fastExec, fastEnabled, setFastEnabled } from './fast';
+
+/** Test hook: route every instruction through the general path (false) or not (true). */
+export function fpuSetFastPath(on: bool): void { setFastEnabled(on); }
 
 const UD: i32 = 6;
 const MF: i32 = 16;
@@ -100,6 +104,8 @@ export function fpuControlWord(): u32 { return cw(); }
 
 /** Execute one x87 instruction: op = D8..DF, modrm, effective address seg:ea for mod != 3. */
 export function fpuExec(op: u32, modrm: u32, seg: i32, ea: u32, o32: bool): void {
+  // the common cases, while no unmasked exception is pending (src/core/fpu/fast.ts)
+  if ((swRaw() & ES) == 0 && fastEnabled && fastExec(op, modrm, seg, ea)) return;
   if (!valid(op, modrm)) { raiseException(UD, -1); return; }
   const nw = nonWaiting(op, modrm);
   if (!nw && !pendingCheck()) return;
@@ -168,15 +174,6 @@ function storeBcd(seg: i32, ea: u32): void {
   pop();
 }
 
-/** Compare/arithmetic with a memory operand: reg 2 FCOM, 3 FCOMP, else arithmetic. */
-function memArith(reg: u32, v: f64): void {
-  if (reg == 2 || reg == 3) {
-    if (fcomVal(v, false) && reg == 3) pop();
-    return;
-  }
-  arithMem(reg, v);
-}
-
 function execMem(op: u32, reg: u32, seg: i32, ea: u32, o32: bool): void {
   switch (op) {
     case 0xd8: {
@@ -201,14 +198,7 @@ function execMem(op: u32, reg: u32, seg: i32, ea: u32, o32: bool): void {
         case 2: storeReal(seg, ea, false, false); return;
         case 3: storeReal(seg, ea, false, true); return;
         case 4: fldenv(seg, ea, o32); return;
-        case 5: {
-          const w = rd16(seg, ea); if (faultPending()) return;
-          setCw(w);
-          // a pending flag that is now unmasked is reported by the next waiting instruction
-          const s = swRaw();
-          setSwRaw((s & ~cw() & 0x3f) != 0 ? s | ES | BUSY : s & ~(ES | BUSY));
-          return;
-        }
+        case 5: { const w = rd16(seg, ea); if (faultPending()) return; loadControlWord(w); return; }
         case 6: fnstenv(seg, ea, o32); return;
         default: wr16(seg, ea, cw()); return;
       }

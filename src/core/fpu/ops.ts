@@ -127,6 +127,15 @@ export function arithMem(op: u32, m: f64): void {
   writeR(p);
 }
 
+/** Compare/arithmetic with a memory operand: reg 2 FCOM, 3 FCOMP, else arithmetic. */
+export function memArith(reg: u32, v: f64): void {
+  if (reg == 2 || reg == 3) {
+    if (fcomVal(v, false) && reg == 3) pop();
+    return;
+  }
+  arithMem(reg, v);
+}
+
 // ---- comparisons ----
 const CC_OF: StaticArray<u32> = [0, C0, C3, C3 | C2 | C0];
 

@@ -51,6 +51,12 @@ export const INDEFINITE_BITS: u64 = 0xFFF8000000000000;
 @inline export function setTop(v: u32): void { store<u8>(STATE + O_TOP, <u8>(v & 7)); }
 /** The architectural status word (with TOP in bits 11-13). */
 @inline export function statusWord(): u32 { return swRaw() | (top() << 11); }
+/** FLDCW: a pending flag that is now unmasked is reported by the next waiting instruction. */
+export function loadControlWord(w: u32): void {
+  setCw(w);
+  const s = swRaw();
+  setSwRaw((s & ~cw() & 0x3f) != 0 ? s | ES | BUSY : s & ~(ES | BUSY));
+}
 /** Load a whole status word (FLDENV/FRSTOR); B mirrors ES. */
 export function setStatusWord(v: u32): void {
   let s = v & 0x47ff;
@@ -66,11 +72,13 @@ export function setStatusWord(v: u32): void {
 @inline export function stEmpty(i: u32): bool { return physEmpty(phys(i)); }
 @inline export function physVal(p: u32): f64 { return load<f64>(STATE + O_VAL + (<usize>p << 3)); }
 @inline export function stVal(i: u32): f64 { return physVal(phys(i)); }
+/** Bit p set: physical register p holds an exact 80-bit shadow (its f64 is only a rounding). */
+@inline export function extMask(): u32 { return load<u8>(STATE + O_EXTV); }
 @inline export function extValid(p: u32): bool { return (load<u8>(STATE + O_EXTV) & (<u32>1 << p)) != 0; }
 @inline export function extMant(p: u32): u64 { return load<u64>(STATE + O_MANT + (<usize>p << 3)); }
 @inline export function extSexp(p: u32): u32 { return load<u16>(STATE + O_SEXP + (<usize>p << 1)); }
 
-function setExtValid(p: u32, v: bool): void {
+@inline function setExtValid(p: u32, v: bool): void {
   const m = <u32>load<u8>(STATE + O_EXTV);
   store<u8>(STATE + O_EXTV, <u8>(v ? m | (<u32>1 << p) : m & ~(<u32>1 << p)));
 }
@@ -89,6 +97,8 @@ export function physSetExt(p: u32, v: f64, sexp: u32, mant: u64): void {
   setEmptyMask(emptyMask() & ~(<u32>1 << p));
   setExtValid(p, true);
 }
+/** Overwrite the f64 of a non-empty register without a shadow (the fast paths' results). */
+@inline export function physStore(p: u32, v: f64): void { store<f64>(STATE + O_VAL + (<usize>p << 3), v); }
 /** Copy physical register src to dst, shadow included. */
 export function physCopy(dst: u32, src: u32): void {
   if (extValid(src)) physSetExt(dst, physVal(src), extSexp(src), extMant(src));

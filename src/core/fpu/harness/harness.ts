@@ -2,7 +2,7 @@
 // harness/fake-link.ts instead of the CPU core. test/fpu/build.ts copies src/core/fpu into
 // build/fpu-test/, swaps link.ts for the fake and compiles this entry with asc.
 
-export { fpuExec, fpuWait, fpuInit, fpuPresent, fpuClearFerr, fpuStatePtr, fpuStateSize, fpuStatusWord, fpuControlWord } from './index';
+export { fpuExec, fpuWait, fpuInit, fpuSetFastPath, fpuPresent, fpuClearFerr, fpuStatePtr, fpuStateSize, fpuStatusWord, fpuControlWord } from './index';
 export {
   GUEST, setCr0, setEflagsT, setEip, setMode, setSeg, setFaultWindow, clearFault, setAx,
 } from './link';
