@@ -54,6 +54,7 @@ const PREFIX_BITS: StaticArray<u32> = [0, 0x40404040, 0, 0x000000f0, 0, 0, 0, 0x
     if (condFast(op & 15)) jumpTo(eip + d);
     return true;
   }
+  if (op == 0x0f) { exec0f(); return true; } // two-byte opcodes: straight to their own table
   if ((op & 0xc5) == 0x01) { // ALU r/m32,r32 and r32,r/m32 (ADD OR ADC SBB AND SUB XOR CMP)
     const aop = (op >> 3) & 7;
     decodeModrm(); if (fault) return true;
@@ -159,6 +160,15 @@ const PREFIX_BITS: StaticArray<u32> = [0, 0x40404040, 0, 0x000000f0, 0, 0, 0, 0x
     return true;
   }
   if (op == 0xe9) { const d = fetch32(); if (fault) return true; jumpTo(eip + d); return true; }
+  if (op == 0xc1 || op == 0xd1 || op == 0xd3) { // shift/rotate r/m32 by imm8, 1 or CL (as exec1)
+    decodeModrm(); if (fault) return true;
+    let cnt: u32;
+    if (op == 0xc1) { cnt = fetch8(); if (fault) return true; }
+    else cnt = op == 0xd1 ? 1 : r8(ECX);
+    const a = readRMW(4); if (fault) return true;
+    writeRMW(4, shift(regf, a, cnt & 31, 31));
+    return true;
+  }
   if (op >= 0xd8 && op <= 0xdf) { // x87 escape (as exec1)
     decodeModrm(); if (fault) return true;
     if ((cr0 & (CR0_EM | CR0_TS)) != 0) { raise(7, -1); return true; }

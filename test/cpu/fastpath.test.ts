@@ -25,7 +25,16 @@ function instr(r: () => number, label: number): string[] {
   const mem = () => (r() & 1 ? `dword [ebx + ${(r() % 32) * 4}]` : `dword [ebx + esi*4 + ${(r() % 8) * 4}]`);
   const alu = () => ALU[r() % ALU.length];
   const imm = () => (r() & 1 ? (r() % 256) - 128 : r() | 0);
-  switch (r() % 18) {
+  const cc = () => ['o', 'no', 'b', 'ae', 'e', 'ne', 'be', 'a', 's', 'ns', 'p', 'np', 'l', 'ge', 'le', 'g'][r() % 16];
+  const small = () => (r() & 1 ? `byte [ebx + ${r() % 128}]` : ['al', 'cl', 'dl', 'ah', 'ch', 'dh'][r() % 6]);
+  switch (r() % 24) {
+    case 18: // shifts and rotates of r/m32 (C1, D1, D3)
+      return [`${['rol', 'ror', 'rcl', 'rcr', 'shl', 'shr', 'sal', 'sar'][r() % 8]} ${r() & 1 ? reg() : mem()}, ${['1', 'cl', String(r() % 40)][r() % 3]}`];
+    case 19: return [`${r() & 1 ? 'movzx' : 'movsx'} ${reg()}, ${r() & 1 ? small() : r() & 1 ? 'word [ebx + 6]' : 'si'}`];
+    case 20: return [`imul ${reg()}, ${r() & 1 ? reg() : mem()}`];
+    case 21: return [`j${cc()} near .s${label}`, `inc eax`, `.s${label}:`];
+    case 22: return [`set${cc()} ${small()}`];
+    case 23: return [`cmov${cc()} ${reg()}, ${r() & 1 ? reg() : mem()}`];
     case 0: return [`${r() & 1 ? 'inc' : 'dec'} ${reg()}`];
     case 1: return [`${alu()} ${reg()}, ${reg()}`];
     case 2: return [`${alu()} ${reg()}, ${mem()}`];
@@ -114,7 +123,7 @@ function fastAgreesWithSlow<T>(gen: (r: ReturnType<typeof rng>, i: number) => st
 }
 
 describe('32-bit fast path = general decoder', () => {
-  it('random streams of INC/DEC, ALU (reg, mem, imm), MOV, LEA, TEST, PUSH/POP, CALL/RET, Jcc and JMP agree', () => {
+  it('random streams of INC/DEC, ALU (reg, mem, imm), MOV, LEA, TEST, PUSH/POP, CALL/RET, Jcc, JMP, shifts and 0F opcodes agree', () => {
     fastAgreesWithSlow(instr, run);
   });
   it('random 16-bit real-mode streams of INC/DEC, ALU, MOV (8/16-bit), Jcc, LOOP and JMP agree', () => {
