@@ -269,13 +269,25 @@ export class ChannelClient {
     this.lastIrqSeq = seq;
     let changed = false;
     for (let i = 0; i < MAX_DEVICES * MAX_IRQS; i++) {
-      const level = Atomics.load(i32, IRQ_WORD + i * 2);
+      // level word: (rises << 1) | level (SharedIrqLine in worker-host.ts)
+      const word = Atomics.load(i32, IRQ_WORD + i * 2);
       const pulses = Atomics.load(i32, IRQ_WORD + i * 2 + 1);
-      if (level !== this.levels[i] || pulses !== this.pulses[i]) {
+      const prev = this.levels[i];
+      if (word !== prev || pulses !== this.pulses[i]) {
         const newPulses = (pulses - this.pulses[i]) | 0;
-        this.levels[i] = level;
+        this.levels[i] = word;
         this.pulses[i] = pulses;
-        deliver((i / MAX_IRQS) | 0, i % MAX_IRQS, level !== 0, newPulses);
+        const dev = (i / MAX_IRQS) | 0, line = i % MAX_IRQS;
+        const wasHigh = (prev & 1) !== 0, isHigh = (word & 1) !== 0;
+        // Rises this poll did not see as a level change: the line fell and rose again since
+        // the last poll (a device that answers faster than the CPU samples). Replay one edge;
+        // an edge-triggered PIC would otherwise never latch the second interrupt.
+        const unseen = (((word >>> 1) - (prev >>> 1)) | 0) - (!wasHigh && isHigh ? 1 : 0);
+        if (unseen > 0) {
+          if (wasHigh) deliver(dev, line, false, 0);
+          if (!isHigh) deliver(dev, line, true, 0);
+        }
+        deliver(dev, line, isHigh, newPulses);
         changed = true;
       }
     }
@@ -285,8 +297,8 @@ export class ChannelClient {
   /** Lower every line this channel had raised (the device is gone). */
   dropIrqs(deliver: (dev: number, line: number, level: boolean, pulses: number) => void): void {
     for (let i = 0; i < MAX_DEVICES * MAX_IRQS; i++) {
-      if (this.levels[i] !== 0) {
-        this.levels[i] = 0;
+      if ((this.levels[i] & 1) !== 0) {
+        this.levels[i] &= ~1;
         deliver((i / MAX_IRQS) | 0, i % MAX_IRQS, false, 0);
       }
     }

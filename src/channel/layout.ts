@@ -63,6 +63,8 @@ export const W = {
 export const HEADER_WORDS = 64;
 export const CLOCK_BYTE = 256; // float64 x3: virtual ns, host ms, running (0/1)
 export const IRQ_WORD = 72; // after the clock (byte 288 = word 72)
+// Two words per (device, line): [(rises << 1) | level, pulse count]. Only the device worker
+// writes them; the rise count lets the CPU see a fall and rise that happened between two polls.
 export const IRQ_WORDS = MAX_DEVICES * MAX_IRQS * 2;
 export const STATS_BYTE = (IRQ_WORD + IRQ_WORDS) * 4; // float64-aligned (multiple of 8)
 export const STATS_PER_DEVICE = 2; // [dmaBytes, irqRaises]

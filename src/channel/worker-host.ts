@@ -48,9 +48,14 @@ class SharedIrqLine implements IrqLine {
   constructor(private readonly i32: Int32Array, dev: number, n: number, private readonly wake: Int32Array, private readonly stats: Float64Array, private readonly statIndex: number) {
     this.w = IRQ_WORD + (dev * MAX_IRQS + n) * 2;
   }
+  /**
+   * The level word is (rises << 1) | level, written only by this worker: a fall and a rise
+   * between two polls of the CPU still show as a new rise count, so the edge is not lost.
+   */
   set(level: boolean): void {
-    const v = level ? 1 : 0;
-    if (Atomics.exchange(this.i32, this.w, v) === v) return;
+    const old = Atomics.load(this.i32, this.w);
+    if ((old & 1) === (level ? 1 : 0)) return;
+    Atomics.store(this.i32, this.w, level ? ((((old >>> 1) + 1) << 1) | 1) : old & ~1);
     if (level) this.stats[this.statIndex]++;
     Atomics.add(this.i32, W.IRQ_SEQ, 1);
     wakeCpu(this.wake);

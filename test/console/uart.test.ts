@@ -360,6 +360,26 @@ describe('16550A LSR shadow', () => {
     for (const s of r.shadows) expect(s.offset).toBe(5);
   });
 
+  it('publishes LSR before it raises the IRQ (a woken handler reads the shadow at once)', () => {
+    const r = rig();
+    setup115200(r);
+    r.wr(MCR, 0x08); // OUT2: the IRQ reaches the ISA line
+    r.wr(IER, 0x01); // received-data interrupt
+    const line = r.host.irqs[0];
+    const set = line.set.bind(line);
+    const atEdge: number[] = [];
+    line.set = (level: boolean): void => {
+      if (level && !line.level) atEdge.push(r.shadows.at(-1)!.value);
+      set(level);
+    };
+    r.be.input('ab');
+    r.host.clock.advance(r.charNs() * 1.5);
+    r.rd(RBR);
+    r.host.clock.advance(r.charNs() * 1.5);
+    expect(atEdge.length).toBeGreaterThanOrEqual(1);
+    for (const lsr of atEdge) expect(lsr & 0x01).toBe(0x01); // DR already visible
+  });
+
   it('withdraws the shadow while OE is set (the LSR read must reach the device)', () => {
     const r = rig();
     const withdrawn: number[] = [];

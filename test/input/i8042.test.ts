@@ -377,3 +377,35 @@ describe('PS/2 mouse', () => {
     expect(r.drain()).toEqual([0x08, 5, 0]);
   });
 });
+
+describe('shadow status and interrupts', () => {
+  // In the isolated placement the guest's interrupt handler reads the status register from the
+  // shadow page as soon as it sees the IRQ. A status published after the IRQ rose made Linux's
+  // i8042 driver drop the byte ("interrupt without any data") and lose the mouse's ACKs.
+  it('publishes the status with OBF (and AUXB for aux data) before it raises IRQ 1 or IRQ 12', () => {
+    const r = rig();
+    const edges: { line: number; status: number }[] = [];
+    [0, 1].forEach((n) => {
+      const line = r.host.irqs[n];
+      const set = line.set.bind(line);
+      line.set = (level: boolean): void => {
+        if (level && !line.level) edges.push({ line: n, status: r.shadow.at(-1) ?? -1 });
+        set(level);
+      };
+    });
+    setCtr(r, 0x47);
+    r.hub.key('KeyA', true);
+    expect(r.drain()).toEqual([0x1e]);
+    r.cmd(0xd4);
+    r.data(0xf2);
+    expect(r.drain()).toEqual([0xfa, 0x00]);
+    r.cmd(0xd4);
+    r.data(0xf4);
+    expect(r.drain()).toEqual([0xfa]);
+    r.hub.mouseMove(3, 0, 0);
+    expect(r.drain()).toEqual([0x08, 3, 0]);
+    expect(edges.filter((e) => e.line === 0)).toHaveLength(1);
+    expect(edges.filter((e) => e.line === 1)).toHaveLength(6);
+    for (const e of edges) expect(e.status & 0x21, `IRQ ${e.line === 0 ? 1 : 12}`).toBe(e.line === 0 ? 0x01 : 0x21);
+  });
+});

@@ -13,6 +13,7 @@ import { OverlayBlock } from '../../src/block/overlay.js';
 import type { BlockBackend } from '../../src/block/api.js';
 import { missingForBoot, readFirmware } from './firmware.js';
 import { stripAnsi } from '../terminal.js';
+import type { InputEventHub } from '../../src/devices/input/input-backend.js';
 
 export const IMAGE_DIR = 'public/images';
 
@@ -32,6 +33,8 @@ export interface GuestOptions {
   boot?: MachineConfig['bootOrder'];
   vga?: boolean;
   ramMiB?: number;
+  /** Adds an i8042 (PS/2 keyboard and mouse) whose host events come from this hub. */
+  input?: InputEventHub;
 }
 
 async function overlay(path: string): Promise<BlockBackend> {
@@ -55,6 +58,7 @@ export class GuestSession {
       devices.push({ type: 'piix3-ide', props, backend });
     }
     if (o.fda) devices.push({ type: 'isa-fdc', props: { fda: 'auto' }, backend: { fda: await overlay(`${IMAGE_DIR}/${o.fda}`) } });
+    if (o.input) devices.push({ type: 'i8042', backend: o.input });
     devices.push({ type: 'isa-serial', props: { index: 0 }, console: 'serial0' });
     const config: MachineConfig = {
       ramMiB: o.ramMiB ?? 128,

@@ -520,8 +520,12 @@ export class Uart16550 implements DeviceModel {
     return id | (this.fifoEnabled ? 0xc0 : 0);
   }
 
-  /** Recompute the IRQ pin and publish LSR if it changed. */
+  /**
+   * Publish LSR if it changed, then recompute the IRQ pin: in the isolated placement LSR is a
+   * shadow register, and a handler woken by the IRQ must not read the LSR of before it.
+   */
   private update(): void {
+    this.publishLsr();
     const pending = this.interruptId() !== 0x01;
     // On a PC the INTR pin drives the ISA line through a buffer enabled by OUT2; in loopback
     // the OUT pins are forced inactive, which disconnects the interrupt.
@@ -530,6 +534,9 @@ export class Uart16550 implements DeviceModel {
       this.irqLevel = level;
       this.irqLine.set(level);
     }
+  }
+
+  private publishLsr(): void {
     const lsr = this.lsr();
     if (lsr !== this.publishedLsr) {
       this.publishedLsr = lsr;

@@ -271,8 +271,17 @@ export class I8042 implements DeviceModel, InputSink {
     this.outAux = aux;
   }
 
-  /** Drive IRQ 1 / IRQ 12 from OBF and publish the status register. */
+  /**
+   * Publish the status register, then drive IRQ 1 / IRQ 12 from OBF. The order matters when the
+   * status is a shadow register read in another thread: the guest's handler reads it as soon as
+   * it sees the interrupt, and a stale status (OBF clear) makes it drop the byte and the edge.
+   */
   private update(): void {
+    const st = this.status();
+    if (st !== this.publishedStatus) {
+      this.publishedStatus = st;
+      this.host.publishShadow?.(1, 0, 1, st);
+    }
     const l1 = this.obf && !this.outAux && (this.cb & CB_KBDINT) !== 0;
     const l12 = this.obf && this.outAux && (this.cb & CB_AUXINT) !== 0;
     if (l1 !== this.irq1Level) {
@@ -282,11 +291,6 @@ export class I8042 implements DeviceModel, InputSink {
     if (l12 !== this.irq12Level) {
       this.irq12Level = l12;
       this.irq12.set(l12);
-    }
-    const st = this.status();
-    if (st !== this.publishedStatus) {
-      this.publishedStatus = st;
-      this.host.publishShadow?.(1, 0, 1, st);
     }
   }
 
