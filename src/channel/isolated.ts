@@ -18,6 +18,10 @@ import {
 import { ChannelDeviceProxy } from './proxy.js';
 import { assignShadowSlots } from './shadow.js';
 
+/** Atomics.waitAsync (ES2024; Chromium and Node >= 16), typed here because lib is ES2022. */
+type WaitAsyncResult = { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> };
+const waitAsync = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number, t?: number): WaitAsyncResult }).waitAsync;
+
 /** Longest sleep in waitForEvent between two clock publications / health checks. */
 const CLOCK_SLICE_MS = 50;
 /** waitForEvent(Infinity) returns 'timeout' after this long. */
@@ -318,6 +322,23 @@ export async function placeIsolated(specs: readonly DeviceSpec[], services: Plac
           : (deadlineNs - services.clock.now()) / 1e6;
         if (remainingMs <= 0) return 'timeout';
         if (Atomics.wait(wake, 0, w, Math.min(remainingMs, CLOCK_SLICE_MS)) !== 'timed-out') {
+          poll();
+          return 'event';
+        }
+      }
+    },
+    async waitForEventAsync(deadlineNs: number): Promise<'event' | 'timeout'> {
+      // As waitForEvent, slice by slice, but each slice awaits Atomics.waitAsync.
+      const end = deadlineNs === Infinity ? services.hostNowMs() + MAX_UNBOUNDED_WAIT_MS : Infinity;
+      for (;;) {
+        const w = Atomics.load(wake, 0);
+        if (poll()) return 'event';
+        const remainingMs = deadlineNs === Infinity
+          ? end - services.hostNowMs()
+          : (deadlineNs - services.clock.now()) / 1e6;
+        if (remainingMs <= 0) return 'timeout';
+        const r = waitAsync(wake, 0, w, Math.min(remainingMs, CLOCK_SLICE_MS));
+        if ((r.async ? await r.value : r.value) !== 'timed-out') {
           poll();
           return 'event';
         }

@@ -127,6 +127,13 @@ export interface PlacedDevices {
    * (Infinity) it returns 'timeout' after 1 s so the caller's event loop can run.
    */
   waitForEvent(deadlineNs: number): 'event' | 'timeout';
+  /**
+   * waitForEvent without blocking the thread (Atomics.waitAsync): the thread's event loop keeps
+   * running while the CPU is halted, so messages device workers send it — block-backend
+   * requests, frames for the virtual switch — are served at once instead of after the wait.
+   * Optional: a placement without it is waited for with waitForEvent.
+   */
+  waitForEventAsync?(deadlineNs: number): Promise<'event' | 'timeout'>;
   /** Wake a waitForEvent from any thread that has wakeBuffer (or this one). */
   wake(): void;
   /** Tell the devices whether virtual time runs (paused machines freeze worker clocks). */

@@ -634,7 +634,8 @@ export async function createMachine(config: MachineConfig, host: MachineHost): P
     if (!p || placement === 'monolithic') return host.waiter ?? sleepWaiter((ms) => host.sleep(ms));
     return {
       wait: async (ms) => {
-        p.waitForEvent(clock.now() + Math.min(ms, MAX_BLOCKING_WAIT_MS) * 1e6);
+        if (p.waitForEventAsync) await p.waitForEventAsync(clock.now() + ms * 1e6);
+        else p.waitForEvent(clock.now() + Math.min(ms, MAX_BLOCKING_WAIT_MS) * 1e6);
       },
       wake: () => p.wake(),
     };

@@ -166,4 +166,30 @@ describe.each(['isolated', 'monolithic'] as Placement[])('channel (%s)', (placem
     expect(p.waitForEvent(h.services.clock.now() + 50e6)).toBe('timeout');
     expect(hostNowMs() - t1).toBeGreaterThanOrEqual(40);
   });
+
+  test.runIf(placement === 'isolated')('the async waiter keeps the thread\'s event loop running while the CPU is halted', async () => {
+    const { echo } = await setup();
+    const p = placed!;
+    const irq = h.irqs.get('echo0:0')!;
+    // Messages and timers of this thread (block-backend requests, frames for the switch) are
+    // served during the wait, not after it: a 0 ms timer runs long before the IRQ (20 ms).
+    let timerAt = -1;
+    const t0 = hostNowMs();
+    setTimeout(() => { timerAt = hostNowMs() - t0; }, 0);
+    echo.ioWrite!(0, 9, 1, 3); // raise after 20 ms of virtual time
+    expect(await p.waitForEventAsync!(h.services.clock.now() + 2e9)).toBe('event');
+    expect(irq.level).toBe(true);
+    const woke = hostNowMs() - t0;
+    expect(timerAt).toBeGreaterThanOrEqual(0);
+    expect(timerAt).toBeLessThan(woke);
+    expect(woke).toBeLessThan(1500);
+    // Nothing pending: it sleeps to the deadline, and the event loop still runs meanwhile.
+    let ticks = 0;
+    const iv = setInterval(() => ticks++, 5);
+    const t1 = hostNowMs();
+    expect(await p.waitForEventAsync!(h.services.clock.now() + 60e6)).toBe('timeout');
+    clearInterval(iv);
+    expect(hostNowMs() - t1).toBeGreaterThanOrEqual(50);
+    expect(ticks).toBeGreaterThanOrEqual(3);
+  });
 });
