@@ -54,7 +54,21 @@ const PREFIX_BITS: StaticArray<u32> = [0, 0x40404040, 0, 0x000000f0, 0, 0, 0, 0x
     if (condFast(op & 15)) jumpTo(eip + d);
     return true;
   }
-  if (op == 0x0f) { exec0f(); return true; } // two-byte opcodes: straight to their own table
+  if (op == 0x0f) { // two-byte opcodes: MOVZX inline, the rest straight to their own table
+    const op2 = fetch8(); if (fault) return true;
+    if (op2 == 0xb6 || op2 == 0xb7) {
+      decodeModrm(); if (fault) return true;
+      let v: u32;
+      if (op2 == 0xb7) v = mod == 3 ? r16(rmf) : rd16(eaSeg, eaOff);
+      else v = mod == 3 ? r8(rmf) : rd8(eaSeg, eaOff);
+      if (fault) return true;
+      w32(regf, v);
+      return true;
+    }
+    eip--;
+    exec0f();
+    return true;
+  }
   if ((op & 0xc5) == 0x01) { // ALU r/m32,r32 and r32,r/m32 (ADD OR ADC SBB AND SUB XOR CMP)
     const aop = (op >> 3) & 7;
     decodeModrm(); if (fault) return true;
@@ -305,6 +319,18 @@ function prefixedBody(first: u32): void {
   }
   if (fault) return;
   if (lockP && !lockOk(op)) { raise(6, -1); return; }
+  // 66 alone in 32-bit code before MOV r/m16 (word stores and loads of compiled 32-bit code):
+  // done here, as exec1 would, without its dispatch.
+  if (!o32 && a32 && segOv < 0 && rep == 0 && !lockP && (op == 0x89 || op == 0x8b)) {
+    decodeModrm(); if (fault) return;
+    if (op == 0x89) {
+      if (mod == 3) w16(rmf, r16(regf)); else wr16(eaSeg, eaOff, r16(regf));
+      return;
+    }
+    const v = mod == 3 ? r16(rmf) : rd16(eaSeg, eaOff); if (fault) return;
+    w16(regf, v);
+    return;
+  }
   exec1(op);
 }
 

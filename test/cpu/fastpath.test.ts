@@ -27,7 +27,13 @@ function instr(r: () => number, label: number): string[] {
   const imm = () => (r() & 1 ? (r() % 256) - 128 : r() | 0);
   const cc = () => ['o', 'no', 'b', 'ae', 'e', 'ne', 'be', 'a', 's', 'ns', 'p', 'np', 'l', 'ge', 'le', 'g'][r() % 16];
   const small = () => (r() & 1 ? `byte [ebx + ${r() % 128}]` : ['al', 'cl', 'dl', 'ah', 'ch', 'dh'][r() % 6]);
-  switch (r() % 24) {
+  switch (r() % 27) {
+    case 26: { // a zero-extended load folded into memory at once, so a wrong value cannot be overwritten unseen
+      const src = [`word [ebx + ${(r() % 64) * 2}]`, `byte [ebx + ${r() % 128}]`, 'cx', 'dl', 'dh'][r() % 5];
+      return [`movzx eax, ${src}`, `xor dword [ebx + ${(r() % 32) * 4}], eax`];
+    }
+    case 24: return [`mov word [ebx + ${(r() % 64) * 2}], ${['ax', 'cx', 'dx', 'si', 'di', 'bp'][r() % 6]}`];
+    case 25: return [`mov ${['ax', 'cx', 'dx', 'di', 'bp'][r() % 5]}, ${r() & 1 ? `word [ebx + ${(r() % 64) * 2}]` : ['ax', 'cx', 'dx'][r() % 3]}`];
     case 18: // shifts and rotates of r/m32 (C1, D1, D3)
       return [`${['rol', 'ror', 'rcl', 'rcr', 'shl', 'shr', 'sal', 'sar'][r() % 8]} ${r() & 1 ? reg() : mem()}, ${['1', 'cl', String(r() % 40)][r() % 3]}`];
     case 19: return [`${r() & 1 ? 'movzx' : 'movsx'} ${reg()}, ${r() & 1 ? small() : r() & 1 ? 'word [ebx + 6]' : 'si'}`];
