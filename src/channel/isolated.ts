@@ -303,6 +303,13 @@ export async function placeIsolated(specs: readonly DeviceSpec[], services: Plac
     return any;
   };
 
+  /** Milliseconds left of a halted wait: to the machine-clock deadline, or MAX_UNBOUNDED_WAIT_MS of host time without one. */
+  const waitBudget = (deadlineNs: number): (() => number) => {
+    if (deadlineNs !== Infinity) return () => (deadlineNs - services.clock.now()) / 1e6;
+    const end = services.hostNowMs() + MAX_UNBOUNDED_WAIT_MS;
+    return () => end - services.hostNowMs();
+  };
+
   const placed: PlacedDevices = {
     placement: 'isolated',
     models,
@@ -313,15 +320,13 @@ export async function placeIsolated(specs: readonly DeviceSpec[], services: Plac
       // republishes the clock (a worker's virtual time runs at most 100 ms ahead of the last
       // publication) and checks the heartbeats. Without a deadline, give the thread back
       // after MAX_UNBOUNDED_WAIT_MS so its event loop (control calls, restarts) can run.
-      const end = deadlineNs === Infinity ? services.hostNowMs() + MAX_UNBOUNDED_WAIT_MS : Infinity;
+      const remainingMs = waitBudget(deadlineNs);
       for (;;) {
         const w = Atomics.load(wake, 0);
         if (poll()) return 'event';
-        const remainingMs = deadlineNs === Infinity
-          ? end - services.hostNowMs()
-          : (deadlineNs - services.clock.now()) / 1e6;
-        if (remainingMs <= 0) return 'timeout';
-        if (Atomics.wait(wake, 0, w, Math.min(remainingMs, CLOCK_SLICE_MS)) !== 'timed-out') {
+        const ms = remainingMs();
+        if (ms <= 0) return 'timeout';
+        if (Atomics.wait(wake, 0, w, Math.min(ms, CLOCK_SLICE_MS)) !== 'timed-out') {
           poll();
           return 'event';
         }
@@ -329,15 +334,13 @@ export async function placeIsolated(specs: readonly DeviceSpec[], services: Plac
     },
     async waitForEventAsync(deadlineNs: number): Promise<'event' | 'timeout'> {
       // As waitForEvent, slice by slice, but each slice awaits Atomics.waitAsync.
-      const end = deadlineNs === Infinity ? services.hostNowMs() + MAX_UNBOUNDED_WAIT_MS : Infinity;
+      const remainingMs = waitBudget(deadlineNs);
       for (;;) {
         const w = Atomics.load(wake, 0);
         if (poll()) return 'event';
-        const remainingMs = deadlineNs === Infinity
-          ? end - services.hostNowMs()
-          : (deadlineNs - services.clock.now()) / 1e6;
-        if (remainingMs <= 0) return 'timeout';
-        const r = waitAsync(wake, 0, w, Math.min(remainingMs, CLOCK_SLICE_MS));
+        const ms = remainingMs();
+        if (ms <= 0) return 'timeout';
+        const r = waitAsync(wake, 0, w, Math.min(ms, CLOCK_SLICE_MS));
         if ((r.async ? await r.value : r.value) !== 'timed-out') {
           poll();
           return 'event';

@@ -129,16 +129,24 @@ export function setFastEnabled(on: bool): void { fastEnabled = on; }
   return true;
 }
 
-/** FCOM-family on ST(0), ST(i) with `pops` pops (FCOMPP: ST(1), two pops). */
-function fastCompare(op: u32, modrm: u32, i: u32, pops: u32): bool {
-  const t = top();
-  const pa = t, pb = (t + i) & 7;
-  if ((((unusual() >> pa) | (unusual() >> pb)) & 1) != 0) return false;
-  const a = physVal(pa), b = physVal(pb);
-  if (isNaN(a) || isNaN(b)) return false;
-  pointersReg(op, modrm);
+/** Both registers hold ordinary, non-NaN values: a comparison has no exception to report. */
+@inline function comparable(pa: u32, pb: u32): bool {
+  const u = unusual();
+  return (((u >> pa) | (u >> pb)) & 1) == 0 && !isNaN(physVal(pa)) && !isNaN(physVal(pb));
+}
+
+/** C3/C2/C0 of a comparison of ordinary a with b (C2 clear: ordered), C1 cleared. */
+@inline function setCompareCodes(a: f64, b: f64): void {
   const cc: u32 = a > b ? 0 : a < b ? C0 : C3;
   setSwRaw((swRaw() & ~(C0 | C1 | C2 | C3)) | cc);
+}
+
+/** FCOM-family on ST(0), ST(i) with `pops` pops (FCOMPP: ST(1), two pops). */
+function fastCompare(op: u32, modrm: u32, i: u32, pops: u32): bool {
+  const pa = top(), pb = (pa + i) & 7;
+  if (!comparable(pa, pb)) return false;
+  pointersReg(op, modrm);
+  setCompareCodes(physVal(pa), physVal(pb));
   if (pops >= 1) popTop();
   if (pops == 2) popTop();
   return true;
@@ -147,22 +155,17 @@ function fastCompare(op: u32, modrm: u32, i: u32, pops: u32): bool {
 /** FTST: compare ST(0) with +0.0. */
 function fastTst(op: u32, modrm: u32): bool {
   const p = top();
-  if (((unusual() >> p) & 1) != 0) return false;
-  const a = physVal(p);
-  if (isNaN(a)) return false;
+  if (!comparable(p, p)) return false;
   pointersReg(op, modrm);
-  const cc: u32 = a > 0 ? 0 : a < 0 ? C0 : C3;
-  setSwRaw((swRaw() & ~(C0 | C1 | C2 | C3)) | cc);
+  setCompareCodes(physVal(p), 0);
   return true;
 }
 
 /** FCOMI/FUCOMI (and the popping DF forms): ZF, PF, CF; OF, SF, AF cleared. */
 function fastComi(op: u32, modrm: u32, i: u32, popAfter: bool): bool {
-  const t = top();
-  const pa = t, pb = (t + i) & 7;
-  if ((((unusual() >> pa) | (unusual() >> pb)) & 1) != 0) return false;
+  const pa = top(), pb = (pa + i) & 7;
+  if (!comparable(pa, pb)) return false;
   const a = physVal(pa), b = physVal(pb);
-  if (isNaN(a) || isNaN(b)) return false;
   pointersReg(op, modrm);
   const fl: u32 = a > b ? 0 : a < b ? 1 : 0x40;
   writeEflags((readEflags() & ~<u32>0x8d5) | fl);
