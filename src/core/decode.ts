@@ -25,8 +25,10 @@ let rmwLin: u32 = 0;
 @inline export function dseg(): i32 { return segOv >= 0 ? segOv : DS; }
 
 /** Read the ModRM byte (and SIB/displacement) and compute the effective address. */
-@inline export function decodeModrm(): void {
-  const m = fetch8();
+@inline export function decodeModrm(): void { decodeModrmByte(fetch8()); }
+
+/** decodeModrm for a ModRM byte m already fetched (the rest of the operand follows at EIP). */
+@inline export function decodeModrmByte(m: u32): void {
   modrm = m; mod = m >> 6; regf = (m >> 3) & 7; rmf = m & 7;
   if (m < 0xc0) {
     if (a32 && (m & 7) != 4 && (m & 0xc7) != 5) {

@@ -8,7 +8,7 @@ import {
 } from './state';
 import { fault, raise, fetch8, fetch16, fetch32, rd16, rd32, rd8, wr8, wr16, wr32, segLinRead, rd8s, wr8s, rd16s, wr16s } from './mem';
 import {
-  o32, a32, segOv, rep, lockP, mod, regf, rmf, eaSeg, eaOff, decodeModrm, getReg, setReg,
+  o32, a32, segOv, rep, lockP, mod, regf, rmf, eaSeg, eaOff, decodeModrm, decodeModrmByte, getReg, setReg,
   readRM, writeRM, readRMW, writeRMW, fetchImm, decodeModrm16, push, pop, peekPop, popCommit, spGet, spSet, dseg,
   rdMem, wrMem, eaNext,
 } from './decode';
@@ -19,7 +19,7 @@ import { loadSeg } from './seg';
 import { interrupt, iret, INT_SOFT, INT_ICEBP, setFlagsRaw } from './intr';
 import { farJump, farCall, retFar } from './far';
 import { exec0f } from './exec0f';
-import { fpuExec, fpuWait } from './fpu-link';
+import { fpuExec, fpuWait, fpuExecRegisterFast } from './fpu-link';
 
 
 /** Decode prefixes and execute one instruction. Faults are left in mem.fault. */
@@ -54,6 +54,7 @@ const PREFIX_BITS: StaticArray<u32> = [0, 0x40404040, 0, 0x000000f0, 0, 0, 0, 0x
     if (condFast(op & 15)) jumpTo(eip + d);
     return true;
   }
+  if (op >= 0xc0) return hot32High(op);
   if (op == 0x0f) { // two-byte opcodes: MOVZX inline, the rest straight to their own table
     const op2 = fetch8(); if (fault) return true;
     if (op2 == 0xb6 || op2 == 0xb7) {
@@ -144,6 +145,18 @@ const PREFIX_BITS: StaticArray<u32> = [0, 0x40404040, 0, 0x000000f0, 0, 0, 0, 0x
     if (op >= 0xb8) { const v = fetch32(); if (fault) return true; w32(op & 7, v); return true; }
     const v = fetch8(); if (fault) return true; w8(op & 7, v); return true;
   }
+  if ((op & 0xc7) == 0x05) { // ALU EAX, imm32
+    const b = fetch32(); if (fault) return true;
+    const aop = (op >> 3) & 7;
+    const r = alu32(aop, r32(EAX), b);
+    if (aop != 7) w32(EAX, r);
+    return true;
+  }
+  return false;
+}
+
+/** hot32 for op >= C0: CALL/RET/JMP, the shift group and the x87 escapes. */
+@inline function hot32High(op: u32): bool {
   if (op == 0xe8) { // CALL rel32
     const d = fetch32(); if (fault) return true;
     const t = eip + d;
@@ -166,13 +179,6 @@ const PREFIX_BITS: StaticArray<u32> = [0, 0x40404040, 0, 0x000000f0, 0, 0, 0, 0x
     eip = t;
     return true;
   }
-  if ((op & 0xc7) == 0x05) { // ALU EAX, imm32
-    const b = fetch32(); if (fault) return true;
-    const aop = (op >> 3) & 7;
-    const r = alu32(aop, r32(EAX), b);
-    if (aop != 7) w32(EAX, r);
-    return true;
-  }
   if (op == 0xe9) { const d = fetch32(); if (fault) return true; jumpTo(eip + d); return true; }
   if (op == 0xc1 || op == 0xd1 || op == 0xd3) { // shift/rotate r/m32 by imm8, 1 or CL (as exec1)
     decodeModrm(); if (fault) return true;
@@ -183,10 +189,12 @@ const PREFIX_BITS: StaticArray<u32> = [0, 0x40404040, 0, 0x000000f0, 0, 0, 0, 0x
     writeRMW(4, shift(regf, a, cnt & 31, 31));
     return true;
   }
-  if (op >= 0xd8 && op <= 0xdf) { // x87 escape (as exec1)
-    decodeModrm(); if (fault) return true;
+  if ((op & 0xf8) == 0xd8) { // x87 escape (as exec1); register forms try the fast paths first
+    const m = fetch8(); if (fault) return true;
+    if (m >= 0xc0 && (cr0 & (CR0_EM | CR0_TS)) == 0 && fpuExecRegisterFast(op, m)) return true;
+    decodeModrmByte(m); if (fault) return true;
     if ((cr0 & (CR0_EM | CR0_TS)) != 0) { raise(7, -1); return true; }
-    fpuExec(op, (mod << 6) | (regf << 3) | rmf, eaSeg, eaOff, true);
+    fpuExec(op, m, eaSeg, eaOff, true);
     return true;
   }
   return false;

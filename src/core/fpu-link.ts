@@ -1,6 +1,7 @@
 // Link point between the integer core and the x87 FPU (src/core/fpu/index.ts). The seam:
-// the core decodes ModRM/EA of D8-DF, checks CR0.EM/TS (#NM) and calls fpuExec; FWAIT checks
+// the core decodes ModRM/EA of D8-DF, checks CR0.EM/TS (#NM) and calls fpuExec (for a
+// register form, fpuExecRegisterFast first: the common cases without the EA decode); FWAIT checks
 // CR0.MP&TS and calls fpuWait; reset calls fpuInit; CPUID.FPU follows fpuPresent().
-export { fpuExec, fpuWait, fpuInit } from './fpu/index';
+export { fpuExec, fpuExecRegisterFast, fpuWait, fpuInit } from './fpu/index';
 import { fpuPresent } from './fpu/index';
 export function fpuPresentLink(): bool { return fpuPresent(); }

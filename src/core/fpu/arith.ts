@@ -318,6 +318,10 @@ const MIN_NORMAL: f64 = 2.2250738585072014e-308;
 const SAFE_HI: f64 = 3.273390607896142e150;   // 2^500
 const SAFE_LO: f64 = 3.054936363499605e-151;  // 2^-500
 @inline function safe(x: f64): bool { const m = Math.abs(x); return m < SAFE_HI && m > SAFE_LO; }
+/** Significant bits of a normal f64's significand (1..53): 53 minus its trailing zeros. */
+@inline function sigBits(x: f64): i32 {
+  return 53 - <i32>ctz<u64>((reinterpret<u64>(x) & 0xfffffffffffff) | 0x10000000000000);
+}
 @inline function mulErr(a: f64, b: f64, r: f64): f64 {
   let c = SPLIT * a; const ah = c - (c - a), al = a - ah;
   c = SPLIT * b; const bh = c - (c - b), bl = b - bh;
@@ -340,7 +344,9 @@ export let fastErrSign: i32 = 0;   // sign of (exact - result): 0 exact
   } else if (op == 1) {
     if (!safe(a) || !safe(b)) return false;
     r = a * b;
-    e = mulErr(a, b, r);
+    // significands of p and q bits multiply exactly into at most p + q <= 53 bits; only when
+    // that quick test fails is the error term worked out
+    e = sigBits(a) + sigBits(b) <= 53 ? 0 : mulErr(a, b, r);
   } else {
     if (!safe(a) || !safe(b)) return false;
     r = a / b;

@@ -17,7 +17,7 @@
 
 import {
   swRaw, setSwRaw, cw, top, setTop, emptyMask, extMask, physEmpty, physVal, physStore, physSet,
-  physCopy, physSwap, physFree, setPointers, fdp, fds, beginInstr, commitExc, statusWord,
+  physFree, setPointers, setInstrPointer, beginInstr, commitExc, statusWord,
   loadControlWord, C0, C1, C2, C3, PE, ES, BUSY,
 } from './state';
 import {
@@ -38,7 +38,7 @@ export function setFastEnabled(on: bool): void { fastEnabled = on; }
 
 /** Last-instruction pointers of a register form (the operand pointer is kept). */
 @inline function pointersReg(op: u32, modrm: u32): void {
-  setPointers(instrStartEip(), segSelector(CS), ((op & 7) << 8) | modrm, fdp(), fds());
+  setInstrPointer(instrStartEip(), segSelector(CS), ((op & 7) << 8) | modrm);
 }
 /** Last-instruction and operand pointers of a memory form. */
 @inline function pointersMem(op: u32, modrm: u32, seg: i32, ea: u32): void {
@@ -178,9 +178,9 @@ function fastComi(op: u32, modrm: u32, i: u32, popAfter: bool): bool {
 function fastFld(op: u32, modrm: u32, i: u32): bool {
   const t = top();
   const src = (t + i) & 7, dst = (t - 1) & 7;
-  if (physEmpty(src) || !physEmpty(dst)) return false;
+  if (((unusual() >> src) & 1) != 0 || !physEmpty(dst)) return false;
   pointersReg(op, modrm);
-  physCopy(dst, src);
+  physSet(dst, physVal(src));
   setTop(dst);
   finish(false, false);
   return true;
@@ -190,9 +190,11 @@ function fastFld(op: u32, modrm: u32, i: u32): bool {
 function fastFxch(op: u32, modrm: u32, i: u32): bool {
   const t = top();
   const pi = (t + i) & 7;
-  if (physEmpty(t) || physEmpty(pi)) return false;
+  if ((((unusual() >> t) | (unusual() >> pi)) & 1) != 0) return false;
   pointersReg(op, modrm);
-  physSwap(t, pi);
+  const a = physVal(t);
+  physStore(t, physVal(pi));
+  physStore(pi, a);
   finish(false, false);
   return true;
 }
@@ -200,9 +202,9 @@ function fastFxch(op: u32, modrm: u32, i: u32): bool {
 /** FST / FSTP ST(i). */
 function fastFst(op: u32, modrm: u32, i: u32, popAfter: bool): bool {
   const t = top();
-  if (physEmpty(t)) return false;
+  if (((unusual() >> t) & 1) != 0) return false;
   pointersReg(op, modrm);
-  physCopy((t + i) & 7, t);
+  physSet((t + i) & 7, physVal(t));
   finish(false, false);
   if (popAfter) popTop();
   return true;

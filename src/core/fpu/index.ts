@@ -102,6 +102,15 @@ export function fpuStateSize(): i32 { return STATE_SIZE; }
 export function fpuStatusWord(): u32 { return statusWord(); }
 export function fpuControlWord(): u32 { return cw(); }
 
+/**
+ * A register form (modrm >= C0) through its fast path, when it has one and no unmasked
+ * exception is pending; false: nothing was changed, call fpuExec. The core calls this before
+ * anything else of the instruction, so the common register forms skip the general decode.
+ */
+export function fpuExecRegisterFast(op: u32, modrm: u32): bool {
+  return (swRaw() & ES) == 0 && fastEnabled && fastExec(op, modrm, 0, 0);
+}
+
 /** Execute one x87 instruction: op = D8..DF, modrm, effective address seg:ea for mod != 3. */
 export function fpuExec(op: u32, modrm: u32, seg: i32, ea: u32, o32: bool): void {
   // the common cases, while no unmasked exception is pending (src/core/fpu/fast.ts)

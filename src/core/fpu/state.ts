@@ -113,6 +113,11 @@ export function physFree(p: u32): void { setEmptyMask(emptyMask() | (<u32>1 << p
 @inline export function fop(): u32 { return load<u16>(STATE + O_FOP); }
 @inline export function fdp(): u32 { return load<u32>(STATE + O_FDP); }
 @inline export function fds(): u32 { return load<u16>(STATE + O_FDS); }
+/** Last-instruction pointer and opcode of a register form (the operand pointer is kept). */
+@inline export function setInstrPointer(ip: u32, cs: u32, op: u32): void {
+  store<u32>(STATE + O_FIP, ip); store<u16>(STATE + O_FCS, <u16>cs);
+  store<u16>(STATE + O_FOP, <u16>(op & 0x7ff));
+}
 export function setPointers(ip: u32, cs: u32, op: u32, dp: u32, ds: u32): void {
   store<u32>(STATE + O_FIP, ip); store<u16>(STATE + O_FCS, <u16>cs);
   store<u16>(STATE + O_FOP, <u16>(op & 0x7ff));
