@@ -177,6 +177,33 @@ describe('8254 PIT', () => {
     expect(pit.ioRead(B, 0, 1) & 0x20).toBe(0x20);
   });
 
+  it('mode 5 hardware-triggered strobe: one low clock N clocks after each gate rising edge', () => {
+    const { pit, clock, ctl, load, read16 } = setup();
+    const out2 = () => (pit.ioRead(B, 0, 1) & 0x20) !== 0;
+    ctl(0xba); // channel 2, LSB+MSB, mode 5, binary
+    load(2, 100);
+    expect(out2()).toBe(true);
+    clock.advance(nsForTicks(1000)); // no trigger yet: nothing happens
+    expect(out2()).toBe(true);
+    pit.ioWrite(B, 0, 1, 0x01); // gate 0→1: the count is loaded
+    const t0 = clock.now();
+    const at = (ticks: number) => { clock.advance(t0 + nsForTicks(ticks) - clock.now()); return out2(); };
+    expect(at(40)).toBe(true);
+    expect(read16(2)).toBe(60);
+    expect(at(99)).toBe(true);
+    expect(at(100)).toBe(false); // the strobe
+    expect(at(101)).toBe(true);
+    expect(at(500)).toBe(true); // once per trigger
+    // Retrigger: gate low then high restarts the count from the initial value.
+    pit.ioWrite(B, 0, 1, 0x00);
+    pit.ioWrite(B, 0, 1, 0x01);
+    const t1 = clock.now();
+    clock.advance(t1 + nsForTicks(100) - clock.now());
+    expect(out2()).toBe(false);
+    clock.advance(nsForTicks(1));
+    expect(out2()).toBe(true);
+  });
+
   it('mode 2: a count written while counting takes effect at the end of the period', () => {
     const { pit, irq, clock, ctl, load, read16 } = setup();
     ctl(0x34);

@@ -2,7 +2,8 @@
 // output reaches console watchers, PAM writes through PCI configuration space reach the page
 // map, 0xCF9 and port 0x92 reset the machine, PIT interrupts reach the CPU through the PIC,
 // the PIT and the TSC read one clock, pause freezes virtual time, unclaimed ports are reported
-// once and counted, serial ports become consoles, CMOS gets the IDE geometry.
+// once and counted, serial ports become consoles, CMOS gets the IDE geometry; a triple fault
+// resets (or stops, when configured); a halted CPU waits for its next timer instead of spinning.
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMachine, type Machine } from '../../src/machine/machine.js';
 import { PhysKind, RunExit } from '../../src/machine/cpu-api.js';
@@ -222,6 +223,66 @@ describe('Machine (scripted core, real chipset)', () => {
     expect(a20).toEqual([false, true]);
     expect(resets.length).toBe(1);
     expect(core.resets).toBe(2);
+  });
+
+  it('resets on a triple fault by default (A20 back on, PAM back to ROM) and runs on', async () => {
+    const seen: (PhysKind | boolean)[] = [];
+    const script: Step[] = [
+      (h) => h.portWrite(0x92, 1, 0x00), // A20 off
+      (h) => pciWrite(h, 0, 0x59, 1, 0x30), // 0xF0000 shadow RAM read/write
+      (_h, c) => { seen.push(c.a20, c.kind(0xf0000)); },
+      () => RunExit.TripleFault,
+      (_h, c) => { seen.push(c.a20, c.kind(0xf0000)); },
+      ...text('alive'),
+    ];
+    const { m, core } = await build(script);
+    const resets: string[] = [];
+    const stuck: string[] = [];
+    m.events.on('reset', (e) => resets.push(e.reason));
+    m.events.on('stuck', (e) => stuck.push(e.reason));
+    await m.runUntilText('alive', 5000);
+    expect(seen).toEqual([false, PhysKind.Ram, true, PhysKind.Rom]);
+    expect(stuck).toEqual(['triple-fault', 'halted-forever']); // the second: the script's end
+    expect(resets).toEqual(['triple fault']);
+    expect(core.resets).toBe(2);
+  });
+
+  it('stops with a report on a triple fault when configured to (onTripleFault: stop)', async () => {
+    const { m, core } = await build([() => RunExit.TripleFault, ...text('never')], { onTripleFault: 'stop' });
+    const stuck: string[] = [];
+    m.events.on('stuck', (e) => stuck.push(e.reason));
+    m.start();
+    await until(() => m.state === 'halted');
+    expect(stuck).toEqual(['triple-fault']);
+    expect(core.resets).toBe(1);
+    expect(m.consoleText('debugcon') ?? '').toBe('');
+  });
+
+  it('a halted CPU sleeps until the next timer instead of spinning', async () => {
+    // PIT channel 0 in mode 2 at 100 Hz (divisor 11932), IRQ0 unmasked, then HLT with IF=1: the
+    // loop must run about one slice per tick, not thousands, and spend its time waiting.
+    const script: Step[] = [
+      (h) => h.portWrite(0x20, 1, 0x11), (h) => h.portWrite(0x21, 1, 0x08),
+      (h) => h.portWrite(0x21, 1, 0x04), (h) => h.portWrite(0x21, 1, 0x01),
+      (h) => h.portWrite(0x21, 1, 0xfe),
+      (h) => h.portWrite(0x43, 1, 0x34), (h) => h.portWrite(0x40, 1, 11932 & 0xff), (h) => h.portWrite(0x40, 1, 11932 >> 8),
+      (_h, c) => { c.interruptsEnabled = true; return RunExit.Halted; },
+    ];
+    const { m, core } = await build(script);
+    m.start();
+    // The scripted guest never sends EOI: after the first IRQ0 only the PIT's own deadlines
+    // wake the loop (100 per second).
+    await until(() => core.vectors.length >= 1);
+    const s0 = { ...m.loopStats };
+    const t0 = performance.now();
+    await sleep(300);
+    const dt = performance.now() - t0;
+    const s1 = m.loopStats;
+    const slices = s1.slices - s0.slices;
+    console.info(`halted: ${slices} slices, ${(s1.waitedMs - s0.waitedMs).toFixed(0)} ms waited in ${dt.toFixed(0)} ms`);
+    expect(slices).toBeLessThan(dt); // a few per 10 ms tick (83 in 300 ms measured); a spinning loop runs thousands
+    expect(s1.waits - s0.waits).toBeGreaterThan(0);
+    expect(s1.waitedMs - s0.waitedMs).toBeGreaterThan(dt * 0.5); // mostly asleep
   });
 
   it('delivers PIT interrupts through the PIC to the CPU in virtual time', async () => {

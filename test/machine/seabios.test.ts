@@ -32,6 +32,9 @@ describe.skipIf(missing !== undefined)(`SeaBIOS POST${missing ? ` (skipped: ${mi
     expect(log).toContain('PCI: init bdf=00:00.0 id=8086:1237');
     expect(log).toContain('PCI: init bdf=00:01.0 id=8086:7000');
     expect(log).toMatch(/3: 0000000000100000 - 0000000008000000 = 1 RAM/);
+    // The boot attempt: boot order (CMOS) floppy and hard disk, both empty, then the end.
+    expect(log).toMatch(/Booting from Floppy\.\.\.\nBoot failed: could not read the boot disk/);
+    expect(log).toMatch(/Booting from Hard Disk\.\.\.\nBoot failed: could not read the boot disk/);
     expect(log.trimEnd().split('\n').at(-1)).toBe('No bootable device.');
     // SeaBIOS calibrated the TSC (1 GHz of virtual time) against PIT channel 2: about 1000, more
     // when the host deschedules this thread during the 1.7 ms window (time is host time); the
@@ -89,7 +92,10 @@ describe.skipIf(missing !== undefined)(`SeaBIOS POST${missing ? ` (skipped: ${mi
       expect(log).toContain('ATA controller 1 at 1f0/3f4/0 (irq 14 dev 9)');
       expect(log).toContain('Found 1 serial ports');
       expect(log).toContain('PS2 keyboard initialized');
-      expect(log.trimEnd().split('\n').at(-1)).toBe('No bootable device.');
+      // The boot attempt: boot order (CMOS) floppy and hard disk, both empty, then the end.
+    expect(log).toMatch(/Booting from Floppy\.\.\.\nBoot failed: could not read the boot disk/);
+    expect(log).toMatch(/Booting from Hard Disk\.\.\.\nBoot failed: could not read the boot disk/);
+    expect(log.trimEnd().split('\n').at(-1)).toBe('No bootable device.');
       expect(m.deviceEvents).toEqual([]);
     });
   }
