@@ -7,7 +7,7 @@
 import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
-import { createMachine, type Machine } from '../machine/machine.js';
+import { createMachine, EXTRA_CHIPSET_TYPES, type Machine } from '../machine/machine.js';
 import type { DeviceConfig, MachineConfig, MachineHost } from '../machine/config.js';
 import type { DeviceProps } from '../devices/api.js';
 import { deviceTypes, findDeviceType } from '../devices/registry.js';
@@ -49,7 +49,7 @@ export function resolveDevice(d: DeviceOption): DeviceConfig {
   const type = findDeviceType(d.type);
   const choices = deviceTypes.filter((t) => t.class !== 'chipset').map((t) => t.name).join(', ');
   if (!type) throw new UsageError(`--device: unknown device type '${d.type}' (available: ${choices})`);
-  if (type.class === 'chipset') throw new UsageError(`--device: '${d.type}' is part of the chipset and always present`);
+  if (type.class === 'chipset' && !EXTRA_CHIPSET_TYPES.has(type.name)) throw new UsageError(`--device: '${d.type}' is part of the chipset and always present`);
   // `id=NAME` names the instance (as QEMU's -device); every other key is a typed property.
   const { id, ...raw } = d.props;
   if (id !== undefined && !/^[A-Za-z][A-Za-z0-9_.-]*$/.test(id)) throw new UsageError(`--device ${d.type}: id '${id}' is not an identifier`);
@@ -152,8 +152,11 @@ export function buildConfig(o: CliOptions): MachineConfig {
     vgaBios,
     policy: o.policy,
     customFirmware: customFirmware(firmware),
-    // --debugcon exports the guest's port 0x402 output to the host: a debug port is enabled.
-    debugPorts: o.debugcon !== undefined ? ['isa-debugcon.0'] : [],
+    // --debugcon exports the guest's port 0x402 output (and that of any added debug port, e.g.
+    // `--device isa-debugcon,iobase=0xe9`) to the host: each is an enabled debug port.
+    debugPorts: o.debugcon !== undefined
+      ? ['isa-debugcon.0', ...devices.filter((d) => d.type === 'isa-debugcon').map((d, i) => d.id ?? `isa-debugcon.${i + 1}`)]
+      : [],
     tracePorts: o.tracePorts,
     onTripleFault: 'stop',
     devices,
@@ -255,7 +258,9 @@ export async function main(argv: string[]): Promise<number> {
     });
     machine.events.on('stuck', ({ reason, registers }) => {
       const what = reason === 'halted-forever' ? 'guest halted with interrupts disabled' : 'triple fault';
-      if (!qmpMode) end(1, `bulkhead: ${what} at ${describeRegisters(registers)}`);
+      // After the pending reactions: text the guest printed in the slice that ended in this stop
+      // has already resolved the --until watcher, and that match wins (exit 0).
+      if (!qmpMode) setImmediate(() => end(1, `bulkhead: ${what} at ${describeRegisters(registers)}`));
     });
     machine.events.on('state', ({ state }) => {
       // After QMP quit the session ends once the answer is written (onEnd below).

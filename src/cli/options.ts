@@ -158,7 +158,7 @@ export const OPTION_SPECS: OptionSpec[] = [
   { name: 'bios', arg: 'FILE', help: 'system BIOS image (default public/images/bios-256k.bin)', apply: (o, v) => { o.bios = v; } },
   { name: 'vga-bios', arg: 'FILE', help: 'VGA BIOS image (default public/images/vgabios-stdvga.bin)', apply: (o, v) => { o.vgaBios = v; } },
   { name: 'mem', arg: 'MB', help: 'guest RAM in MiB, 16..1024 (default 128)', apply: (o, v) => { o.memMiB = inRange(parseInteger(v, '--mem'), 16, 1024, '--mem'); } },
-  { name: 'debugcon', arg: 'stdout|FILE', help: 'write the debug console (port 0x402, SeaBIOS log) to stdout or a file', apply: (o, v) => { o.debugcon = v; } },
+  { name: 'debugcon', arg: 'stdout|FILE', help: 'write the debug console (port 0x402, SeaBIOS log; also 0xE9 with --device isa-debugcon,iobase=0xe9) to stdout or a file', apply: (o, v) => { o.debugcon = v; } },
   {
     name: 'trace-port', arg: 'PORT', help: 'print bytes the guest writes to PORT (repeatable; decimal or 0x hex)',
     apply: (o, v) => { o.tracePorts.push(inRange(parseInteger(v, '--trace-port'), 0, 0xffff, '--trace-port')); },

@@ -560,6 +560,12 @@ function withDefaults(type: DeviceType, props: DeviceProps | undefined): DeviceP
  */
 const TIME_SOURCES = new Set(['isa-pit', 'mc146818rtc']);
 
+/**
+ * Chipset types a configuration may add again beside the one always present: a second debug
+ * port (`isa-debugcon` with `iobase: 0xe9`, the Bochs "port E9 hack").
+ */
+export const EXTRA_CHIPSET_TYPES: ReadonlySet<string> = new Set(['isa-debugcon']);
+
 /** Longest a halted CPU blocks in the channel's Atomics wait before yielding to the host (ms). */
 const MAX_BLOCKING_WAIT_MS = 20;
 
@@ -614,8 +620,14 @@ export async function createMachine(config: MachineConfig, host: MachineHost): P
   for (const cfg of config.devices ?? []) {
     const t = types.get(cfg.type);
     if (!t) throw new Error(`unknown device type '${cfg.type}'`);
-    if (t.class === 'chipset') throw new Error(`'${cfg.type}' is part of the chipset and always present`);
     const props = withDefaults(t, cfg.props);
+    if (t.class === 'chipset') {
+      // A further debug port (e.g. `isa-debugcon` at 0xE9, as QEMU's -device isa-debugcon,iobase=0xe9)
+      // is the one chipset type that may be added; it runs in this thread like the rest of the chipset.
+      if (!EXTRA_CHIPSET_TYPES.has(t.name)) throw new Error(`'${cfg.type}' is part of the chipset and always present`);
+      chipset.push({ type: t, id: cfg.id ?? nextId(t.name), props, backend: undefined, resources: t.resources(props) });
+      continue;
+    }
     others.push({ type: t, id: cfg.id ?? nextId(t.name), props, backend: cfg.backend, resources: t.resources(props), console: cfg.console });
   }
   for (const inst of [...chipset, ...others]) {

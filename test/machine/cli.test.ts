@@ -161,6 +161,16 @@ describe('bulkhead command', () => {
     expect(r.stderr.split('\n').length).toBe(1);
   });
 
+  it.skipIf(noCore)('adds a second debug port at 0xE9 with --device isa-debugcon,iobase=0xe9', () => {
+    // in al,0xe9 (the readback, 0xE9); out 0xe9,al; mov al,'9'; out 0xe9,al; mov al,0x0a; out 0xe9,al; cli; hlt
+    const code = [0xe4, 0xe9, 0xe6, 0xe9, 0xb0, 0x39, 0xe6, 0xe9, 0xb0, 0x0a, 0xe6, 0xe9, 0xfa, 0xf4];
+    const r = run(['--bios', tinyBios('e9.bin', code), '--device', 'isa-debugcon,iobase=0xe9', '--debugcon', 'stdout', '--until', '9', '--timeout', '20']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^\xe99\n?$/); // the port's readback byte, then '9'
+    expect(run(['--device', 'isa-pit']).stderr).toBe("bulkhead: --device: 'isa-pit' is part of the chipset and always present");
+  });
+
   it.skipIf(noCore)('reports a triple fault in one line', () => {
     // lidt cs:[0xff00] (a zero-limit IDT), int3: #GP, #DF, shutdown.
     const r = run(['--bios', tinyBios('tf.bin', [0x2e, 0x0f, 0x01, 0x1e, 0x00, 0xff, 0xcc]), '--timeout', '20']);

@@ -258,6 +258,18 @@ describe('Machine (scripted core, real chipset)', () => {
     expect(m.consoleText('debugcon') ?? '').toBe('');
   });
 
+  it('adds a second debug port at 0xE9 (isa-debugcon, iobase 0xe9) beside 0x402; other chipset types stay single', async () => {
+    const script: Step[] = [
+      (h) => { expect(h.portRead(0xe9, 1)).toBe(0xe9); },
+      (h) => h.portWrite(0xe9, 1, 0x45), ...text('9'),
+    ];
+    const { m } = await build(script, { devices: [{ type: 'isa-debugcon', props: { iobase: 0xe9 } }] });
+    await m.runUntilText('E9', 5000);
+    expect(m.devices.filter((d) => d.type.name === 'isa-debugcon').map((d) => [d.id, d.local])).toEqual([['isa-debugcon.0', true], ['isa-debugcon.1', true]]);
+    await expect(build([], { devices: [{ type: 'isa-pit' }] })).rejects.toThrow(/part of the chipset and always present/);
+    await expect(build([], { devices: [{ type: 'isa-debugcon' }] })).rejects.toThrow(/0x402|conflict|overlap|claimed/i);
+  });
+
   it('a halted CPU sleeps until the next timer instead of spinning', async () => {
     // PIT channel 0 in mode 2 at 100 Hz (divisor 11932), IRQ0 unmasked, then HLT with IF=1: the
     // loop must run about one slice per tick, not thousands, and spend its time waiting.
