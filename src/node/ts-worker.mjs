@@ -5,4 +5,7 @@ import { workerData } from 'node:worker_threads';
 import { register } from 'tsx/esm/api';
 
 register();
+// Modules to load before the entry (tests: `fake-indexeddb/auto` stands in for the IndexedDB a
+// browser worker has, so the lockdown's keep/remove decision can be tested on a real one).
+for (const m of workerData.preload ?? []) await import(m);
 await import(workerData.entry);

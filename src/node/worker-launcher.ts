@@ -12,6 +12,11 @@ import { exportBackend } from '../workers/backend-bridge.js';
 export interface NodeLauncherOptions {
   /** Synchronous wait window of the worker's channel loop (ms). */
   syncWaitMs?: number;
+  /**
+   * Modules each worker imports before its entry, i.e. before its lockdown (tests install a
+   * global the browser has and Node lacks, e.g. `fake-indexeddb/auto`).
+   */
+  preload?: string[];
   /** Called with every worker started (tests keep them to check they end). */
   onWorker?(worker: Worker, cls: WorkerClass): void;
 }
@@ -21,7 +26,7 @@ export function nodeWorkerLauncher(opts: NodeLauncherOptions = {}): DeviceWorker
     exportBackend,
     async launch(cls: WorkerClass): Promise<DeviceWorkerLink> {
       const worker = new Worker(new URL('./ts-worker.mjs', import.meta.url), {
-        workerData: { entry: new URL('./device-worker.ts', import.meta.url).href, cls, syncWaitMs: opts.syncWaitMs },
+        workerData: { entry: new URL('./device-worker.ts', import.meta.url).href, cls, syncWaitMs: opts.syncWaitMs, preload: opts.preload },
         name: `bulkhead-${cls}`,
       });
       opts.onWorker?.(worker, cls);

@@ -2,12 +2,15 @@
  * Lockdown inside device workers (Node worker_threads). Node has no Content-Security-Policy,
  * no IndexedDB and (in Node 20) no global WebSocket, so what is tested here is the global-scope
  * layer: what each class's worker can still reach, and which workers hold the machine memory.
+ * With fake-indexeddb loaded into the workers before their lockdown, a storage worker opens
+ * IndexedDB and console/input workers have none.
  * The removal from the prototype chain is also tested on a synthetic global scope carrying every
  * name. The browser layers are tested in Chromium by e2e/.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { PlacedDevices } from '../../src/channel/placement.js';
-import type { ProbeResult, WorkerHello } from '../../src/channel/protocol.js';
+import type { DeviceWorkerLink, ProbeResult, WorkerHello } from '../../src/channel/protocol.js';
+import { nodeWorkerLauncher } from '../../src/node/worker-launcher.js';
 import { DENYABLE_GLOBALS, LOCKDOWN_KEEP, lockdown } from '../../src/workers/lockdown.js';
 import { makeHarness, place } from '../channel/harness.js';
 
@@ -124,5 +127,32 @@ describe('lockdown inside Node device workers', () => {
     expect(h.removed).not.toContain('indexedDB');
     expect(result('storage', 'indexedDB').detail).toBe('indexedDB is not defined');
     expect(result('storage', 'fetch').detail).not.toBe('fetch is not defined');
+  });
+});
+
+describe('lockdown inside Node device workers, with an IndexedDB present (fake-indexeddb)', () => {
+  // Node has no IndexedDB; `fake-indexeddb/auto`, loaded in each worker before its entry (and so
+  // before its lockdown), puts one on the global scope as a browser worker has it. The lockdown
+  // must keep it for storage (which really opens a database) and remove it for console and input.
+  const links: DeviceWorkerLink[] = [];
+  const launcher = nodeWorkerLauncher({ preload: ['fake-indexeddb/auto'] });
+  afterAll(() => { for (const l of links) l.terminate(); });
+  const probeOf = async (cls: 'storage' | 'console' | 'input') => {
+    const link = await launcher.launch(cls);
+    links.push(link);
+    return { hello: await link.api.hello(), probe: await link.api.probe() };
+  };
+
+  test('a storage worker opens IndexedDB', async () => {
+    const { hello: h, probe } = await probeOf('storage');
+    expect(h.kept).toContain('indexedDB');
+    expect(probe.find((r) => r.name === 'indexedDB')).toEqual({ name: 'indexedDB', ok: true, detail: 'opened' });
+  });
+
+  test.each(['console', 'input'] as const)('%s worker: indexedDB was removed before any device code ran', async (cls) => {
+    const { hello: h, probe } = await probeOf(cls);
+    expect(h.removed).toContain('indexedDB');
+    expect(h.failed).toEqual([]);
+    expect(probe.find((r) => r.name === 'indexedDB')).toMatchObject({ ok: false, detail: 'indexedDB is not defined' });
   });
 });
