@@ -350,6 +350,32 @@ describe('Machine (scripted core, real chipset)', () => {
     expect(core.host.portRead(0x40, 1) | (core.host.portRead(0x40, 1) << 8)).toBe(count);
   });
 
+  it('runs the RTC on the same virtual clock as the PIT and the TSC', async () => {
+    const { m, core } = await build([(_h, c) => { c.interruptsEnabled = true; }]);
+    const rtcSeconds = () => {
+      core.host.portWrite(0x70, 1, 0x00);
+      const bcd = core.host.portRead(0x71, 1);        // register B defaults to BCD
+      return (bcd >> 4) * 10 + (bcd & 15);
+    };
+    m.start();
+    await sleep(20);
+    await m.pause();
+    const t1 = m.clock.now();
+    const s1 = rtcSeconds();
+    // Paused for longer than a second: virtual time is frozen, so is the RTC.
+    await sleep(1100);
+    expect(rtcSeconds()).toBe(s1);
+    m.resume();
+    await sleep(1300);
+    await m.pause();
+    const dt = (m.clock.now() - t1) / 1e9;             // virtual seconds that passed
+    const advanced = (rtcSeconds() - s1 + 60) % 60;
+    expect(dt).toBeGreaterThan(1);
+    expect(advanced).toBeGreaterThanOrEqual(Math.floor(dt));
+    expect(advanced).toBeLessThanOrEqual(Math.floor(dt) + 1);
+    expect(core.tsc!()).toBe(m.clock.now());
+  });
+
   it('freezes virtual time while paused', async () => {
     const { m } = await build([(_h, c) => { c.interruptsEnabled = true; }]);
     m.start();
