@@ -6,7 +6,7 @@ import {
   EDX, ES, CS, SS, DS, FS, GS, LDTR, TR, A_VALID, A_P, A_S, F_IF, F_TF, F_VM, F_RF, CR0_PE,
   eip, flagsReg, cr0, cr2, cr3, cr4, cpl, dr, gdtrBase, gdtrLimit, idtrBase, idtrLimit, halted,
   intrLine, nmiPending, nmiBlocked, intShadow, instrCount, sliceStart, exitRequested, tscOffset,
-  lastTsc, REGS, setSegCache, setCpl, segSel, a20Mask, sliceCount, eventFlag,
+  lastTsc, REGS, setSegCache, setCpl, segSel, a20Mask, sliceCount, sliceMax, eventFlag,
 } from './state';
 import { fault, faultVec, faultErr, clearFault, raise, tlbFlushAll } from './mem';
 import { readFlags, clearLazy } from './flags';
@@ -89,6 +89,7 @@ function deliverExternal(vec: i32): void {
 export function cpuRun(max: i32): i32 {
   sliceStart = instrCount;
   sliceCount = 0;
+  sliceMax = max;
   exitRequested = false;
   let result = EXIT_BUDGET;
   while (sliceCount < max) {

@@ -5,6 +5,7 @@ import {
   EAX, ECX, EDX, EBX, ESP, EBP, ESI, EDI, ES, CS, SS, DS, FS, GS, F_CF, F_DF, F_IF, F_TF, F_AC,
   F_IOPL, F_NT, F_VM, F_RF, F_VIF, F_VIP, F_ID, CR0_PE, CR0_EM, CR0_TS, CR0_MP, cr0, cpl, eip,
   flagsReg, csD, ssB, flatMask, tlbRd, tlbWr, TLB_INFO, TLB_HOST, r8, w8, r16, w16, r32, w32, segSel, segAttr, segLimit, halted, intShadow, eventFlag, A_DB,
+  sliceCount, sliceMax, intrLine, fetchLo, fetchSpan1, fetchHost,
 } from './state';
 import { fault, raise, fetch8, fetch16, fetch32, rd16, rd32, rd8, wr8, wr16, wr32, segLinRead, rd8s, wr8s, rd16s, wr16s } from './mem';
 import {
@@ -14,13 +15,40 @@ import {
 } from './decode';
 import { alu, alu32, alu16, inc, dec, inc32, dec32, inc16, dec16, shift, maskOf, daa, das, aaa, aas, aam, aad } from './alu';
 import { readFlags, setLazy, OP_LOGIC, getCF, setCF, clearLazy, setResFlags, lazyMask, lazyR } from './flags';
-import { cond, condFast, jumpTo, ioAllowed, portIn, portOut, stringOp, mulOp, divOp, imul2, instrStart } from './ops';
+import { cond, condFast, jumpTo, ioAllowed, portIn, portOut, stringOp, mulOp, divOp, imul2, instrStart, setInstrStart } from './ops';
 import { loadSeg } from './seg';
 import { interrupt, iret, INT_SOFT, INT_ICEBP, setFlagsRaw } from './intr';
 import { farJump, farCall, retFar } from './far';
 import { exec0f } from './exec0f';
 import { fpuExec, fpuWait, fpuExecRegisterFast } from './fpu-link';
 
+
+/**
+ * After an x87 register form ran through its fast path: run the unprefixed x87 instructions
+ * that follow it in the same dispatch, as the run loop would one by one (each counted and with
+ * its own instruction start, so a fault is delivered for the right instruction), while no
+ * event is pending and the slice has budget. Only an escape whose opcode and ModRM bytes are
+ * already in the fetch window is taken; anything else is left to the run loop. x87 code is
+ * mostly such runs (load, arithmetic, exchange, store), and each saves the loop's dispatch.
+ * Called from hot32 only (32-bit code, o32 = a32 = 1, no prefix, CR0.EM = CR0.TS = 0: no x87
+ * instruction changes CR0, EFLAGS.IF/TF or the interrupt line).
+ */
+function x87Chain(): void {
+  while (sliceCount + 1 < sliceMax && (((<u32>eventFlag) | ((<u32>intrLine) & (flagsReg >> 9)) | (flagsReg >> 8)) & 1) == 0) {
+    const e = eip;
+    if (e - fetchLo >= fetchSpan1) return;
+    const op = <u32>load<u8>(fetchHost + e);
+    if ((op & 0xf8) != 0xd8) return;
+    const m = <u32>load<u8>(fetchHost + e + 1);
+    sliceCount++;                      // the previous instruction is done
+    setInstrStart(e);
+    eip = e + 2;
+    if (m >= 0xc0 && fpuExecRegisterFast(op, m)) continue;
+    decodeModrmByte(m); if (fault) return;
+    fpuExec(op, m, eaSeg, eaOff, true);
+    return;
+  }
+}
 
 /** Decode prefixes and execute one instruction. Faults are left in mem.fault. */
 // bit i set: byte i is a legacy prefix (26 2E 36 3E 64 65 66 67 F0 F2 F3)
@@ -191,7 +219,7 @@ const PREFIX_BITS: StaticArray<u32> = [0, 0x40404040, 0, 0x000000f0, 0, 0, 0, 0x
   }
   if ((op & 0xf8) == 0xd8) { // x87 escape (as exec1); register forms try the fast paths first
     const m = fetch8(); if (fault) return true;
-    if (m >= 0xc0 && (cr0 & (CR0_EM | CR0_TS)) == 0 && fpuExecRegisterFast(op, m)) return true;
+    if (m >= 0xc0 && (cr0 & (CR0_EM | CR0_TS)) == 0 && fpuExecRegisterFast(op, m)) { x87Chain(); return true; }
     decodeModrmByte(m); if (fault) return true;
     if ((cr0 & (CR0_EM | CR0_TS)) != 0) { raise(7, -1); return true; }
     fpuExec(op, m, eaSeg, eaOff, true);
