@@ -5,7 +5,7 @@ import {
   EAX, ECX, EDX, EBX, ESP, EBP, ESI, EDI, ES, CS, SS, DS, FS, GS, F_CF, F_DF, F_IF, F_TF, F_AC,
   F_IOPL, F_NT, F_VM, F_RF, F_VIF, F_VIP, F_ID, CR0_PE, CR0_EM, CR0_TS, CR0_MP, cr0, cpl, eip,
   flagsReg, csD, ssB, flatMask, tlbRd, tlbWr, TLB_INFO, TLB_HOST, r8, w8, r16, w16, r32, w32, segSel, segAttr, segLimit, halted, intShadow, eventFlag, A_DB,
-  sliceCount, sliceMax, intrLine, fetchLo, fetchSpan1, fetchHost,
+  sliceCount, sliceMax, intrLine, fetchLo, fetchSpan, fetchSpan1, fetchHost,
 } from './state';
 import { fault, raise, fetch8, fetch16, fetch32, rd16, rd32, rd8, wr8, wr16, wr32, segLinRead, rd8s, wr8s, rd16s, wr16s } from './mem';
 import {
@@ -20,34 +20,59 @@ import { loadSeg } from './seg';
 import { interrupt, iret, INT_SOFT, INT_ICEBP, setFlagsRaw } from './intr';
 import { farJump, farCall, retFar } from './far';
 import { exec0f } from './exec0f';
-import { fpuExec, fpuWait, fpuExecRegisterFast } from './fpu-link';
+import { fpuExec, fpuWait, fpuRegisterFastInline, fpuMemoryFastInline } from './fpu-link';
 
 
 /**
- * After an x87 register form ran through its fast path: run the unprefixed x87 instructions
- * that follow it in the same dispatch, as the run loop would one by one (each counted and with
- * its own instruction start, so a fault is delivered for the right instruction), while no
- * event is pending and the slice has budget. Only an escape whose opcode and ModRM bytes are
+ * A run of x87 instructions in one dispatch. hot32 calls it with the first escape's opcode
+ * fetched (eip at its ModRM byte, which is in the fetch window); it executes that instruction
+ * and then the unprefixed x87 instructions that follow, as the run loop would one by one: each
+ * counted and with its own instruction start (so a fault is delivered for the right
+ * instruction), within the slice's budget. Only an escape whose opcode and ModRM bytes are
  * already in the fetch window is taken; anything else is left to the run loop. x87 code is
- * mostly such runs (load, arithmetic, exchange, store), and each saves the loop's dispatch.
- * Called from hot32 only (32-bit code, o32 = a32 = 1, no prefix, CR0.EM = CR0.TS = 0: no x87
- * instruction changes CR0, EFLAGS.IF/TF or the interrupt line).
+ * mostly such runs (load, arithmetic, exchange, store), and each saves the loop's dispatch; the
+ * FPU's fast paths are inlined here (fpuRegisterFastInline, fpuMemoryFastInline), the rest goes
+ * through fpuExec.
+ *
+ * Events: the run loop enters an instruction only with no event pending (eventFlag clear, no
+ * INTR with IF set, TF clear); CR0.EM = CR0.TS = 0 here. A register form on the fast path
+ * touches only FPU state (FCOMI: EFLAGS' arithmetic flags), calls no host function and so cannot
+ * raise an event: the next one runs at once. A memory form or the general path can (an MMIO
+ * access or FERR/IRQ13 calls the host, which may raise INTR), so after one of those the loop's
+ * own event test decides (x87ChainMayGo). Called from hot32 only (32-bit code, o32 = a32 = 1).
  */
-function x87Chain(): void {
-  while (sliceCount + 1 < sliceMax && (((<u32>eventFlag) | ((<u32>intrLine) & (flagsReg >> 9)) | (flagsReg >> 8)) & 1) == 0) {
+function x87Run(firstOp: u32): void {
+  let op = firstOp;
+  let m = <u32>load<u8>(fetchHost + eip);
+  eip++;
+  while (true) {
+    if (m < 0xc0 || !fpuRegisterFastInline(op, m)) {
+      let seg: i32 = DS, ea: u32;
+      if ((m & 0xc7) == 5) {           // [disp32] (no prefix: DS), the usual operand of x87 code
+        ea = fetch32(); if (fault) return;
+      } else {
+        decodeModrmByte(m); if (fault) return;
+        seg = eaSeg; ea = eaOff;
+      }
+      if (m >= 0xc0 || !fpuMemoryFastInline(op, m, seg, ea)) fpuExec(op, m, seg, ea, true);
+      if (!x87ChainMayGo()) return;
+    }
+    // the next instruction, if it is an x87 escape and the budget allows
+    if (sliceCount + 1 >= sliceMax) return;
     const e = eip;
     if (e - fetchLo >= fetchSpan1) return;
-    const op = <u32>load<u8>(fetchHost + e);
+    op = <u32>load<u8>(fetchHost + e);
     if ((op & 0xf8) != 0xd8) return;
-    const m = <u32>load<u8>(fetchHost + e + 1);
+    m = <u32>load<u8>(fetchHost + e + 1);
     sliceCount++;                      // the previous instruction is done
     setInstrStart(e);
     eip = e + 2;
-    if (m >= 0xc0 && fpuExecRegisterFast(op, m)) continue;
-    decodeModrmByte(m); if (fault) return;
-    fpuExec(op, m, eaSeg, eaOff, true);
-    return;
   }
+}
+
+/** After an x87 instruction that may have called the host: no fault and no event pending. */
+@inline function x87ChainMayGo(): bool {
+  return !fault && (((<u32>eventFlag) | ((<u32>intrLine) & (flagsReg >> 9)) | (flagsReg >> 8)) & 1) == 0;
 }
 
 /** Decode prefixes and execute one instruction. Faults are left in mem.fault. */
@@ -218,8 +243,8 @@ const PREFIX_BITS: StaticArray<u32> = [0, 0x40404040, 0, 0x000000f0, 0, 0, 0, 0x
     return true;
   }
   if ((op & 0xf8) == 0xd8) { // x87 escape (as exec1); register forms try the fast paths first
+    if ((cr0 & (CR0_EM | CR0_TS)) == 0 && eip - fetchLo < fetchSpan) { x87Run(op); return true; }
     const m = fetch8(); if (fault) return true;
-    if (m >= 0xc0 && (cr0 & (CR0_EM | CR0_TS)) == 0 && fpuExecRegisterFast(op, m)) { x87Chain(); return true; }
     decodeModrmByte(m); if (fault) return true;
     if ((cr0 & (CR0_EM | CR0_TS)) != 0) { raise(7, -1); return true; }
     fpuExec(op, m, eaSeg, eaOff, true);

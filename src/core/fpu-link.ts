@@ -2,6 +2,6 @@
 // the core decodes ModRM/EA of D8-DF, checks CR0.EM/TS (#NM) and calls fpuExec (for a
 // register form, fpuExecRegisterFast first: the common cases without the EA decode); FWAIT checks
 // CR0.MP&TS and calls fpuWait; reset calls fpuInit; CPUID.FPU follows fpuPresent().
-export { fpuExec, fpuExecRegisterFast, fpuWait, fpuInit } from './fpu/index';
+export { fpuExec, fpuExecRegisterFast, fpuRegisterFastInline, fpuMemoryFastInline, fpuWait, fpuInit } from './fpu/index';
 import { fpuPresent } from './fpu/index';
 export function fpuPresentLink(): bool { return fpuPresent(); }

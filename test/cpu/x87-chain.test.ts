@@ -9,7 +9,9 @@
  * - budgets are exact: run(1) retires exactly one instruction inside a run of x87 code, and
  *   stepping the whole stream one instruction at a time ends in the same state;
  * - a fault inside a run (#MF from a pending unmasked exception, #PF on a memory operand) is
- *   delivered for the right instruction, after the same number of instructions.
+ *   delivered for the right instruction, after the same number of instructions;
+ * - an interrupt raised by the host during an x87 memory access (an MMIO store) is taken right
+ *   after that instruction, not at the end of the run.
  */
 import { describe, it, expect } from 'vitest';
 import { TestMachine, PM_PRELUDE, RunExit } from './harness.js';
@@ -152,5 +154,26 @@ describe('x87 runs in one dispatch = one instruction at a time', () => {
     expect(plain.exc.cr2).toBe(0x800000);
     expect(prefixed.exc.vector).toBe(14);
     expect(plain.core.instructionCount).toBe(prefixed.core.instructionCount);
+  });
+
+  it('an interrupt raised during an x87 MMIO store is taken right after that store', () => {
+    // the MMIO page at 15 MiB (test/cpu/harness.ts); its write handler raises INTR (vector 4,
+    // whose stub records the return EIP and halts); IF = 1 from the start of the x87 code
+    const lines = ['fld st0', 'fst dword [0xf00000]', 'fadd st0, st1', 'fld1', 'fadd st0, st1'];
+    const runWith = (prefixed: boolean) => {
+      const m = load(lines, prefixed, 1, '  sti');
+      m.intrVector = 4;
+      const push = m.mmio.push.bind(m.mmio);
+      m.mmio.push = (...items) => { m.core.exports.setIntr(1); return push(...items); };
+      expect(m.run(1_000_000)).toBe(RunExit.HaltedForever);
+      return m;
+    };
+    const plain = runWith(false), prefixed = runWith(true);
+    expect(plain.mmio.length).toBe(1);
+    expect(plain.exc.vector).toBe(4);
+    expect(prefixed.exc.vector).toBe(4);
+    expect(plain.core.instructionCount).toBe(prefixed.core.instructionCount);
+    // return EIP = the fadd after the store: two x87 instructions before it (2 prefix bytes)
+    expect(plain.exc.eip - prefixed.exc.eip).toBe(-2);
   });
 });

@@ -314,11 +314,13 @@ export function writeR(p: u32): void {
 // result whenever it lies in the f64 normal range and (for PC=64) is exact; the exact rounding
 // error (TwoSum, Dekker's TwoProduct) decides that and gives PE and C1.
 const SPLIT: f64 = 134217729.0;
-const MIN_NORMAL: f64 = 2.2250738585072014e-308;
-const SAFE_HI: f64 = 3.273390607896142e150;   // 2^500
-const SAFE_LO: f64 = 3.054936363499605e-151;  // 2^-500
-@inline function safe(x: f64): bool { const m = Math.abs(x); return m < SAFE_HI && m > SAFE_LO; }
-/** Significant bits of a normal f64's significand (1..53): 53 minus its trailing zeros. */
+/** |x| within [2^-499, 2^500): products and quotients of two such values stay normal. Tested
+ *  on the biased exponent (an integer compare instead of float compares with NaN branches). */
+@inline function safe(x: f64): bool { return ((<u32>(reinterpret<u64>(x) >> 52) & 0x7ff) - 524) < 999; }
+/** x is finite and not zero (denormals included). */
+@inline function finiteNonZero(x: f64): bool { return (reinterpret<u64>(x) << 1) - 1 < 0xffdfffffffffffff; }
+/** x is a normal f64 (finite, not zero, not denormal). */
+@inline function normal(x: f64): bool { return ((<u32>(reinterpret<u64>(x) >> 52) & 0x7ff) - 1) < 0x7fe; }
 @inline function sigBits(x: f64): i32 {
   return 53 - <i32>ctz<u64>((reinterpret<u64>(x) & 0xfffffffffffff) | 0x10000000000000);
 }
@@ -329,16 +331,16 @@ const SAFE_LO: f64 = 3.054936363499605e-151;  // 2^-500
 }
 /** Try op (0 add, 1 mul, 6 div) natively; returns false when the exact path is needed. */
 export let fastResult: f64 = 0;
-export let fastErrSign: i32 = 0;   // sign of (exact - result): 0 exact
+export let fastErr: f64 = 0;      // 0: exact; else its sign is the sign of (exact - result)
 @inline export function fastOp(op: u32, a: f64, b: f64): bool {
   const c = cw() & 0xf00;
-  if (c != 0x300 && c != 0x200) return false;           // RC=nearest, PC=53 or 64
+  if ((c | 0x100) != 0x300) return false;              // RC=nearest, PC=53 or 64
   const pc64 = c == 0x300;
-  if (!isFinite(a) || !isFinite(b) || a == 0 || b == 0) return false;
   let r: f64, e: f64;
   if (op == 0) {
+    if (!finiteNonZero(a) || !finiteNonZero(b)) return false;
     r = a + b;
-    if (!isFinite(r) || Math.abs(r) < MIN_NORMAL) return false;
+    if (!normal(r)) return false;
     const bb = r - a;
     e = (a - (r - bb)) + (b - bb);
   } else if (op == 1) {
@@ -353,11 +355,11 @@ export let fastErrSign: i32 = 0;   // sign of (exact - result): 0 exact
     if (!safe(r)) return false;
     const ph = r * b;
     const rem = (a - ph) - mulErr(r, b, ph);
-    e = rem == 0 ? 0 : ((rem < 0) != (b < 0) ? -1 : 1);
+    e = rem == 0 ? 0 : ((rem < 0) != (b < 0) ? -1 : 1);   // quotient: only the sign counts
   }
   if (e != 0 && pc64) return false;
   fastResult = r;
-  fastErrSign = e == 0 ? 0 : (e < 0 ? -1 : 1);
+  fastErr = e;
   return true;
 }
 

@@ -24,11 +24,9 @@ import {
   rd16, rd32, wr16, wr32, faultPending, instrStartEip, segSelector, readEflags, writeEflags, writeAx,
 } from './link';
 import { read64, write64 } from './memio';
-import { fastOp, fastResult, fastErrSign } from './arith';
+import { fastOp, fastResult, fastErr } from './arith';
 import { memArith, loadReal, fromF32, fromF64 } from './ops';
 
-const F32_MIN_NORMAL: f64 = 1.1754943508222875e-38;
-const F32_MAX: f64 = 3.4028234663852886e38;
 const F64_MIN_NORMAL: f64 = 2.2250738585072014e-308;
 const CS: i32 = 1;
 
@@ -72,7 +70,7 @@ export function setFastEnabled(on: bool): void { fastEnabled = on; }
 }
 
 // ---- register forms ----
-@inline function fastReg(op: u32, modrm: u32): bool {
+@inline export function fastReg(op: u32, modrm: u32): bool {
   const reg = (modrm >> 3) & 7, i = modrm & 7;
   switch (op) {
     case 0xd8:
@@ -122,9 +120,10 @@ export function setFastEnabled(on: bool): void { fastEnabled = on; }
   else if (aop == 7) { x = b; y = a; kind = 6; }
   if (!fastOp(kind, x, y)) return false;
   pointersReg(op, modrm);
-  const r = fastResult;
+  const r = fastResult, err = fastErr;
   physStore(pd, r);
-  finish(fastErrSign != 0 && ((fastErrSign < 0) != (r < 0)), fastErrSign != 0);
+  if (err == 0) setSwRaw(swRaw() & ~C1);            // exact: C1 clear, no flag
+  else finish((err < 0) != (r < 0), true);
   if (popAfter) popTop();
   return true;
 }
@@ -175,7 +174,7 @@ function fastComi(op: u32, modrm: u32, i: u32, popAfter: bool): bool {
 }
 
 /** FLD ST(i). */
-function fastFld(op: u32, modrm: u32, i: u32): bool {
+@inline function fastFld(op: u32, modrm: u32, i: u32): bool {
   const t = top();
   const src = (t + i) & 7, dst = (t - 1) & 7;
   if (((unusual() >> src) & 1) != 0 || !physEmpty(dst)) return false;
@@ -187,7 +186,7 @@ function fastFld(op: u32, modrm: u32, i: u32): bool {
 }
 
 /** FXCH ST(i). */
-function fastFxch(op: u32, modrm: u32, i: u32): bool {
+@inline function fastFxch(op: u32, modrm: u32, i: u32): bool {
   const t = top();
   const pi = (t + i) & 7;
   if ((((unusual() >> t) | (unusual() >> pi)) & 1) != 0) return false;
@@ -200,7 +199,7 @@ function fastFxch(op: u32, modrm: u32, i: u32): bool {
 }
 
 /** FST / FSTP ST(i). */
-function fastFst(op: u32, modrm: u32, i: u32, popAfter: bool): bool {
+@inline function fastFst(op: u32, modrm: u32, i: u32, popAfter: bool): bool {
   const t = top();
   if (((unusual() >> t) & 1) != 0) return false;
   pointersReg(op, modrm);
@@ -233,7 +232,7 @@ function fastConst(op: u32, modrm: u32, v: f64): bool {
 }
 
 // ---- memory forms ----
-function fastMem(op: u32, modrm: u32, seg: i32, ea: u32): bool {
+@inline export function fastMem(op: u32, modrm: u32, seg: i32, ea: u32): bool {
   const reg = (modrm >> 3) & 7;
   switch (op) {
     case 0xd9:
@@ -275,7 +274,7 @@ function fastMem(op: u32, modrm: u32, seg: i32, ea: u32): bool {
 
 /** FLD m32 / m64: ordinary numbers pushed directly; zeros, denormals, infinities and NaNs
  *  through loadReal (DE, SNaN quieting). */
-function fldReal(op: u32, modrm: u32, seg: i32, ea: u32, dbl: bool): bool {
+@inline function fldReal(op: u32, modrm: u32, seg: i32, ea: u32, dbl: bool): bool {
   const dst = (top() - 1) & 7;
   if (!physEmpty(dst)) return false;                   // stack overflow: general path
   pointersMem(op, modrm, seg, ea);
@@ -298,25 +297,26 @@ function fldReal(op: u32, modrm: u32, seg: i32, ea: u32, dbl: bool): bool {
 }
 
 /** FST/FSTP m32 of an ordinary ST(0) whose rounding is a normal float (or zero), RC=nearest. */
-function fstReal32(op: u32, modrm: u32, seg: i32, ea: u32, popAfter: bool): bool {
+@inline function fstReal32(op: u32, modrm: u32, seg: i32, ea: u32, popAfter: bool): bool {
   const p = top();
   if (((unusual() >> p) & 1) != 0 || (cw() & 0xc00) != 0) return false;
   const v = physVal(p);
   const f = <f32>v;
-  const back = <f64>f;
-  const mag = Math.abs(back);
-  if (!(mag >= F32_MIN_NORMAL && mag <= F32_MAX) && v != 0) return false;
+  const fb = reinterpret<u32>(f);
+  // a normal float (biased exponent 1..254), or an exact zero; else the general path
+  if (((fb >> 23) & 0xff) - 1 >= 0xfe && (reinterpret<u64>(v) << 1) != 0) return false;
   pointersMem(op, modrm, seg, ea);
-  wr32(seg, ea, reinterpret<u32>(f));
+  wr32(seg, ea, fb);
   if (faultPending()) return true;
+  const back = <f64>f;
   const inexact = back != v;
-  finish(inexact && mag > Math.abs(v), inexact);
+  finish(inexact && Math.abs(back) > Math.abs(v), inexact);
   if (popAfter) popTop();
   return true;
 }
 
 /** FST/FSTP m64 of an ordinary ST(0) that is a normal double or zero: exact. */
-function fstReal64(op: u32, modrm: u32, seg: i32, ea: u32, popAfter: bool): bool {
+@inline function fstReal64(op: u32, modrm: u32, seg: i32, ea: u32, popAfter: bool): bool {
   const p = top();
   if (((unusual() >> p) & 1) != 0) return false;
   const v = physVal(p);

@@ -25,7 +25,7 @@ import {
 import { fchs, fabs, fsqrt, frndint, fscale, fxtract, fprem, fldConst } from './trans';
 import { fpatanLike, f2xm1, fsincos1, fsincosPush } from './xtrans';
 import { fnstenv, fldenv, fnsave, frstor } from './env';
-import { fastExec, fastEnabled, setFastEnabled } from './fast';
+import { fastExec, fastReg, fastMem, fastEnabled, setFastEnabled } from './fast';
 
 /** Test hook: route every instruction through the general path (false) or not (true). */
 export function fpuSetFastPath(on: bool): void { setFastEnabled(on); }
@@ -108,7 +108,16 @@ export function fpuControlWord(): u32 { return cw(); }
  * anything else of the instruction, so the common register forms skip the general decode.
  */
 export function fpuExecRegisterFast(op: u32, modrm: u32): bool {
-  return (swRaw() & ES) == 0 && fastEnabled && fastExec(op, modrm, 0, 0);
+  return fpuRegisterFastInline(op, modrm);
+}
+/** fpuExecRegisterFast inlined into its caller (the core's x87 run loop, exec.ts x87Chain). */
+@inline export function fpuRegisterFastInline(op: u32, modrm: u32): bool {
+  return (swRaw() & ES) == 0 && fastEnabled && fastReg(op, modrm);
+}
+/** A memory form (modrm < C0, operand at seg:ea) through its fast path, inlined into the core's
+ *  x87 run loop; false: nothing was changed (no access made), call fpuExec. */
+@inline export function fpuMemoryFastInline(op: u32, modrm: u32, seg: i32, ea: u32): bool {
+  return (swRaw() & ES) == 0 && fastEnabled && fastMem(op, modrm, seg, ea);
 }
 
 /** Execute one x87 instruction: op = D8..DF, modrm, effective address seg:ea for mod != 3. */

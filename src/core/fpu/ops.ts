@@ -11,7 +11,7 @@ import {
 } from './state';
 import {
   isSNaN, quiet, INDEFINITE, loadAReg, loadBReg, loadBVal, swapAB, xAdd, xMul, xDiv, xCompare, writeR,
-  fastOp, fastResult, fastErrSign,
+  fastOp, fastResult, fastErr,
 } from './arith';
 import { xSexp, xMant, unpackReg, uSign, physSetExact } from './convert';
 import { readEflags, writeEflags } from './link';
@@ -86,7 +86,7 @@ function tryFast(op: u32, a: f64, b: f64, p: u32): bool {
     default: ok = fastOp(6, b, a); break;
   }
   if (!ok) return false;
-  if (fastErrSign != 0) { raise(PE); setC1((fastErrSign < 0) != (fastResult < 0)); }
+  if (fastErr != 0) { raise(PE); setC1((fastErr < 0) != (fastResult < 0)); }
   physSet(p, fastResult);
   return true;
 }
