@@ -39,7 +39,7 @@ import { fpuExec, fpuWait, fpuRegisterFastInline, fpuMemoryFastInline } from './
  * touches only FPU state (FCOMI: EFLAGS' arithmetic flags), calls no host function and so cannot
  * raise an event: the next one runs at once. A memory form or the general path can (an MMIO
  * access or FERR/IRQ13 calls the host, which may raise INTR), so after one of those the loop's
- * own event test decides (x87ChainMayGo). Called from hot32 only (32-bit code, o32 = a32 = 1).
+ * own event test decides (x87RunMayGo). Called from hot32 only (32-bit code, o32 = a32 = 1).
  */
 function x87Run(firstOp: u32): void {
   let op = firstOp;
@@ -55,7 +55,7 @@ function x87Run(firstOp: u32): void {
         seg = eaSeg; ea = eaOff;
       }
       if (m >= 0xc0 || !fpuMemoryFastInline(op, m, seg, ea)) fpuExec(op, m, seg, ea, true);
-      if (!x87ChainMayGo()) return;
+      if (!x87RunMayGo()) return;
     }
     // the next instruction, if it is an x87 escape and the budget allows
     if (sliceCount + 1 >= sliceMax) return;
@@ -71,7 +71,7 @@ function x87Run(firstOp: u32): void {
 }
 
 /** After an x87 instruction that may have called the host: no fault and no event pending. */
-@inline function x87ChainMayGo(): bool {
+@inline function x87RunMayGo(): bool {
   return !fault && (((<u32>eventFlag) | ((<u32>intrLine) & (flagsReg >> 9)) | (flagsReg >> 8)) & 1) == 0;
 }
 

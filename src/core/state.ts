@@ -89,7 +89,7 @@ export let instrCount: f64 = 0;
 export let sliceStart: f64 = 0;
 /** Instructions retired in the current run() slice. */
 export let sliceCount: i32 = 0;
-/** The budget of the current cpuRun slice (exec.ts x87Chain must not run past it). */
+/** The budget of the current cpuRun slice (exec.ts x87Run must not run past it). */
 export let sliceMax: i32 = 0;
 export let exitRequested: bool = false;
 export let smm: bool = false;

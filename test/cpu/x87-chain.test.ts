@@ -1,7 +1,7 @@
 /**
- * x87 runs in one dispatch (src/core/exec.ts x87Chain): after an x87 register form ran through
- * its fast path, the unprefixed x87 instructions behind it run in the same dispatch. These
- * tests hold that to the one-instruction-at-a-time behaviour:
+ * x87 runs in one dispatch (src/core/exec.ts x87Run): an unprefixed x87 instruction in 32-bit
+ * code and the unprefixed x87 instructions behind it run in the same dispatch. These tests hold
+ * that to the one-instruction-at-a-time behaviour:
  * - the same random x87 stream, plain (chained) and with a redundant DS prefix before every
  *   x87 instruction (prefixed instructions go through exec1 and never chain), ends with the
  *   same FPU state (FNSAVE image without the pointer fields, whose addresses differ by the

@@ -105,12 +105,9 @@ export function fpuControlWord(): u32 { return cw(); }
 /**
  * A register form (modrm >= C0) through its fast path, when it has one and no unmasked
  * exception is pending; false: nothing was changed, call fpuExec. The core calls this before
- * anything else of the instruction, so the common register forms skip the general decode.
+ * anything else of the instruction, so the common register forms skip the general decode; it is
+ * inlined into the core's x87 run loop (exec.ts x87Run).
  */
-export function fpuExecRegisterFast(op: u32, modrm: u32): bool {
-  return fpuRegisterFastInline(op, modrm);
-}
-/** fpuExecRegisterFast inlined into its caller (the core's x87 run loop, exec.ts x87Chain). */
 @inline export function fpuRegisterFastInline(op: u32, modrm: u32): bool {
   return (swRaw() & ES) == 0 && fastEnabled && fastReg(op, modrm);
 }
