@@ -110,6 +110,11 @@ const PREFIX_BITS: StaticArray<u32> = [0, 0x40404040, 0, 0x000000f0, 0, 0, 0, 0x
   if (op >= 0xc0) return hot32High(op);
   if (op == 0x0f) { // two-byte opcodes: MOVZX inline, the rest straight to their own table
     const op2 = fetch8(); if (fault) return true;
+    if ((op2 & 0xf0) == 0x80) { // Jcc rel32
+      const d = fetch32(); if (fault) return true;
+      if (condFast(op2 & 15)) jumpTo(eip + d);
+      return true;
+    }
     if (op2 == 0xb6 || op2 == 0xb7) {
       decodeModrm(); if (fault) return true;
       let v: u32;
@@ -238,6 +243,7 @@ const PREFIX_BITS: StaticArray<u32> = [0, 0x40404040, 0, 0x000000f0, 0, 0, 0, 0x
     let cnt: u32;
     if (op == 0xc1) { cnt = fetch8(); if (fault) return true; }
     else cnt = op == 0xd1 ? 1 : r8(ECX);
+    if (mod == 3) { w32(rmf, shift(regf, r32(rmf), cnt & 31, 31)); return true; }
     const a = readRMW(4); if (fault) return true;
     writeRMW(4, shift(regf, a, cnt & 31, 31));
     return true;

@@ -2,14 +2,14 @@
 // limit check, I/O permission (IOPL + TSS I/O bitmap, SDM Vol. 1 18.5), port I/O, string
 // instructions with REP (including bulk `rep ins/outs` to contiguous RAM), MUL/DIV.
 import {
-  EAX, ECX, EDX, ESI, EDI, ES, TR, F_DF, F_VM, F_ZF, CR0_PE, cr0, cpl, eip, flagsReg, r16, w16,
+  EAX, ECX, EDX, ESI, EDI, ES, TR, F_DF, F_VM, F_ZF, F_ARITH, CR0_PE, cr0, cpl, eip, flagsReg, r16, w16,
   r32, w32, segLimit, segBase, segAttr, TLB_PHYS, TLB_INFO,
 } from './state';
 import {
   fault, raise, sysRd16, rd8, linProbeWrite, linProbeRead, segLinWrite, segLinRead, linRd8, linRd16,
   linRd32, linWr8, linWr16, linWr32, physRamHost,
 } from './mem';
-import { getCF, getZF, getSF, getOF, getPF, readFlags, setLazy, OP_SUB, setResFlags, clearLazy as clearLazyAll, lazyMask, lazyR } from './flags';
+import { getCF, getZF, getSF, getOF, getPF, readFlags, setLazy, OP_SUB, setResFlags, clearLazy as clearLazyAll, lazyMask, lazyR, lazyA, lazyB, lazyOp, lazyTop } from './flags';
 import { a32, o32, rep, dseg, getReg, setReg, rdMem, wrMem } from './decode';
 import { alu } from './alu';
 import { hostPortRead, hostPortWrite, hostPortReadString, hostPortWriteString } from './host';
@@ -35,9 +35,24 @@ export function cond(cc: u32): bool {
 
 /** Condition with JZ/JNZ evaluated inline from the lazy record. */
 @inline export function condFast(cc: u32): bool {
-  if ((cc & 0xe) == 4) {
+  const k = cc >> 1;
+  if (k == 2) {
     const z = (lazyMask & 0x40) != 0 ? lazyR == 0 : (flagsReg & 0x40) != 0;
     return (cc & 1) != 0 ? !z : z;
+  }
+  // after CMP/SUB with every arithmetic flag still lazy: B/BE are the unsigned compare of the
+  // operands, L/LE the signed one (SF != OF is exactly "a < b" signed for a subtraction)
+  if (lazyMask == F_ARITH && lazyOp == OP_SUB && (k == 1 || k == 3 || k >= 6)) {
+    const a = lazyA, b = lazyB;
+    let t: bool;
+    if (k == 1) t = a < b;
+    else if (k == 3) t = a <= b;
+    else {
+      const s = 31 - lazyTop;
+      const sa = <i32>(a << s), sb = <i32>(b << s);
+      t = k == 6 ? sa < sb : sa <= sb;
+    }
+    return (cc & 1) != 0 ? !t : t;
   }
   return cond(cc);
 }
