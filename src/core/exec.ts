@@ -115,6 +115,12 @@ const PREFIX_BITS: StaticArray<u32> = [0, 0x40404040, 0, 0x000000f0, 0, 0, 0, 0x
       if (condFast(op2 & 15)) jumpTo(eip + d);
       return true;
     }
+    if (op2 == 0xaf) { // IMUL r32, r/m32
+      decodeModrm(); if (fault) return true;
+      const b = mod == 3 ? r32(rmf) : rd32(eaSeg, eaOff); if (fault) return true;
+      w32(regf, imul2(r32(regf), b, 4));
+      return true;
+    }
     if (op2 == 0xb6 || op2 == 0xb7) {
       decodeModrm(); if (fault) return true;
       let v: u32;
